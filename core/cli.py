@@ -1,0 +1,302 @@
+"""`python -m core`: everything the dashboard does, from a terminal, a script, a test or a benchmark.
+
+A user error exits 1 with one plain sentence on stderr. With --json the last line printed is one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.config import PRESETS, TrainConfig
+from core.errors import StudioError
+from core.workspace import workspace_path
+
+log = logging.getLogger("core")
+
+_SKIP_FLAGS = {"data", "preset", "name", "model", "val_data", "text_column", "label_column"}
+
+
+def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) -> None:
+    print(json.dumps(payload, ensure_ascii=False, default=str) if as_json else human(payload))
+
+
+# inspect-data -----------------------------------------------------------------------------
+def cmd_inspect_data(args: argparse.Namespace) -> int:
+    from core.data import load_texts
+    from core.report import build_report
+
+    data = load_texts(args.file, args.text_column, args.label_column)
+    tokenizer = _tokenizer_or_none(args.model)
+    report = build_report(data, tokenizer=tokenizer, max_length=args.max_length).to_dict()
+    _emit(report, args.json, _report_text)
+    return 0
+
+
+def _tokenizer_or_none(model: str):
+    try:
+        from core.models import load_tokenizer
+
+        return load_tokenizer(model)
+    except StudioError as error:  # the report is still useful without token lengths
+        log.warning("%s Token lengths are left out.", error.message)
+        return None
+
+
+def _report_text(r: dict) -> str:
+    lines = [f"{r['rows']} rows · text column '{r['text_column']}' · label column '{r['label_column']}' · "
+             f"language {r['language']}", "Labels: " + ", ".join(f"{k} ({v})" for k, v in r["label_counts"].items())]
+    if r.get("token_lengths"):
+        t = r["token_lengths"]
+        lines.append(f"Tokens: mean {t['mean']:.0f}, 95% under {t['p95']:.0f}, longest {t['max']:.0f}; "
+                     f"{r['truncated_share']:.0%} would be cut at {r['max_length']}")
+    lines += [f"[{p['severity']}] {p['message']} {p['fix']}".rstrip() for p in r["problems"]]
+    return "\n".join(lines)
+
+
+# models -----------------------------------------------------------------------------------
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.models import list_models
+    from core.workspace import models_dir
+
+    cards = [c.to_dict() for c in list_models([models_dir(workspace_path(args.workspace))])]
+    _emit({"models": cards}, args.json, lambda p: "\n".join(
+        f"{c['id']:<40} {c['source']:<9} {'ready' if c['ready'] else 'download':<9} {c['name']}" for c in p["models"]))
+    return 0
+
+
+# train ------------------------------------------------------------------------------------
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    overrides = {f.name: getattr(args, f.name, None) for f in dataclasses.fields(TrainConfig)}
+    overrides.pop("preset")
+    overrides["data"] = str(Path(args.data).resolve()) if args.data else ""
+    if args.val_data:
+        overrides["val_data"] = str(Path(args.val_data).resolve())
+    return TrainConfig.from_preset(args.preset, **overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.runner import submit
+    from core.store import RunStore
+
+    store = RunStore(workspace_path(args.workspace))
+    config = config_from_args(args)
+    if args.detach:
+        run = submit(store, config)
+        _emit({"run_id": run.id, "run_dir": run.run_dir, "status": run.status}, args.json,
+              lambda p: f"Run {p['run_id']} is {p['status']}. Follow it with: python -m core runs show {p['run_id']}")
+        return 0
+    run = _train_here(store, config)
+    payload = {"run_id": run.id, "run_dir": run.run_dir, "status": run.status,
+               "metrics": _headline(run.results.get("metrics", {})), "error": run.error, "fix": run.error_fix,
+               "train_samples_per_second": run.results.get("train_samples_per_second")}
+    _emit(payload, args.json, _train_text)
+    return 0 if run.status in ("completed", "stopped") else 1
+
+
+def _headline(metrics: dict) -> dict:
+    return {k: metrics[k] for k in ("accuracy", "macro_f1", "loss", "per_class") if k in metrics}
+
+
+def _train_text(p: dict) -> str:
+    if p["status"] == "failed":
+        return f"Run {p['run_id']} failed: {p['error']} {p['fix'] or ''}".rstrip()
+    m = p["metrics"]
+    if not m:
+        return f"Run {p['run_id']} {p['status']}."
+    return (f"Run {p['run_id']} {p['status']}: accuracy {m['accuracy']:.1%}, macro-F1 {m['macro_f1']:.3f}. "
+            f"Model in {p['run_dir']}/model")
+
+
+def _train_here(store, config: TrainConfig):
+    """Train in this process, waiting in the queue first if another training holds the device."""
+    from core.runner import claim_device, create_run, start_next
+    from core.worker import execute
+
+    run = create_run(store, config)
+    store.update(run.id, pid=os.getpid())  # marks this queued run as being looked after (not to be spawned)
+    waited = False
+    while not claim_device(store, run.id, os.getpid()):
+        if not waited:
+            log.info("Another training is using the device; run %s waits in the queue.", run.id)
+            waited = True
+        time.sleep(1.0)
+    log.info("Run %s started (%s)", run.id, run.run_dir)
+    try:
+        return execute(store, store.get(run.id))
+    except KeyboardInterrupt:
+        return store.get(run.id)
+    finally:
+        start_next(store)
+
+
+# evaluate / predict -----------------------------------------------------------------------
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.data import load_texts
+    from core.evaluate import evaluate
+    from core.predict import Predictor, run_model_folder
+    from core.store import RunStore
+
+    folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
+    report = evaluate(Predictor(folder), load_texts(args.data, args.text_column, args.label_column))
+    table = report.pop("rows_table")
+    if args.out:
+        table.to_csv(args.out, index=False)
+    _emit(report, args.json, lambda r: (f"accuracy {r['accuracy']:.1%} · macro-F1 {r['macro_f1']:.3f} on "
+                                        f"{r['rows']} rows\n" + "\n".join(r["warnings"])).strip())
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from core.predict import Predictor, run_model_folder
+    from core.store import RunStore
+
+    predictor = Predictor(run_model_folder(RunStore(workspace_path(args.workspace)), args.run))
+    if args.text is not None:
+        result = predictor.predict(args.text).to_dict()
+        _emit(result, args.json, lambda r: f"{r['label']} ({r['confidence']:.1%})  " + ", ".join(
+            f"{k} {v:.1%}" for k, v in r["probabilities"].items()))
+        return 0
+    from core.data import load_texts
+
+    data = load_texts(args.data, args.text_column, None)
+    table = predictor.predict_table([t if isinstance(t, str) else "" for t in data.texts])
+    out = Path(args.out or Path(args.data).with_suffix("").as_posix() + ".predictions.csv")
+    table.to_csv(out, index=False, encoding="utf-8-sig")  # with BOM so Excel shows Chinese correctly
+    _emit({"rows": len(table), "out": str(out), "label_counts": table["predicted"].value_counts().to_dict()},
+          args.json, lambda p: f"Predicted {p['rows']} rows; written to {p['out']}")
+    return 0
+
+
+# runs -------------------------------------------------------------------------------------
+def cmd_runs(args: argparse.Namespace) -> int:
+    from core import runner
+    from core.rundir import log_path
+    from core.store import RunStore
+
+    store = RunStore(workspace_path(args.workspace))
+    if args.action == "list":
+        runs = [r.to_dict() for r in runner.refresh(store)]
+        _emit({"runs": runs}, args.json, _runs_text)
+        return 0
+    runner.refresh(store)
+    if args.action == "log":
+        path = log_path(runner.get_run(store, args.run_id).run_dir)
+        print(path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(no log yet)")
+        return 0
+    if args.action == "delete":
+        runner.delete_run(store, args.run_id)
+        _emit({"deleted": args.run_id}, args.json, lambda p: f"Deleted run {p['deleted']}.")
+        return 0
+    action = {"show": runner.get_run, "stop": runner.stop_run, "resume": runner.resume_run}[args.action]
+    run = action(store, args.run_id)
+    _emit(runner.run_summary(store, run), args.json, _run_text)
+    return 0
+
+
+def _runs_text(p: dict) -> str:
+    if not p["runs"]:
+        return "No runs yet. Start one with: python -m core train --data FILE"
+    return "\n".join(f"{r['id']}  {r['status']:<11} {r['global_step']:>6}/{r['max_steps'] or '?':<6} {r['name']}"
+                     for r in p["runs"])
+
+
+def _run_text(r: dict) -> str:
+    lines = [f"{r['id']} · {r['name']} · {r['status']} · step {r['global_step']}/{r['max_steps'] or '?'}"]
+    if r["error"]:
+        lines.append(f"{r['error']} {r['error_fix'] or ''}".rstrip())
+    if r["checkpoints"]:
+        lines.append("Checkpoints at steps: " + ", ".join(map(str, r["checkpoints"])))
+    lines += [f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}" for k, v in r["latest_metrics"].items()]
+    return "\n".join(lines)
+
+
+# parser -----------------------------------------------------------------------------------
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, built from the field's metadata (label, help, bounds)."""
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in _SKIP_FLAGS or not f.metadata.get("cli", True):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f.metadata.get("help", "")
+        if isinstance(f.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, type=type(f.default), default=None, help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Fine-Tune Studio's engine.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--workspace", help="Workspace folder (default: $STUDIO_WORKSPACE or ./workspace).")
+        p.add_argument("--json", action="store_true", help="Print one JSON object as the last line.")
+        return p
+
+    p = command("inspect-data", cmd_inspect_data, "Read a data file and report on its quality.")
+    p.add_argument("file")
+    p.add_argument("--text-column")
+    p.add_argument("--label-column")
+    p.add_argument("--model", default="default", help="Model whose tokenizer measures text lengths.")
+    p.add_argument("--max-length", type=int, default=128)
+    command("models", cmd_models, "List the models you can train.")
+    p = command("train", cmd_train, "Fine-tune a model on a labelled file.")
+    p.add_argument("--data", required=True)
+    p.add_argument("--val-data")
+    p.add_argument("--text-column")
+    p.add_argument("--label-column")
+    p.add_argument("--model", default="default")
+    p.add_argument("--preset", choices=list(PRESETS), default="balanced")
+    p.add_argument("--name")
+    p.add_argument("--detach", action="store_true", help="Queue the run and return at once.")
+    _add_config_flags(p)
+    p = command("evaluate", cmd_evaluate, "Measure a finished run on a labelled file.")
+    p.add_argument("--run", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--text-column")
+    p.add_argument("--label-column")
+    p.add_argument("--out", help="Also write each row's prediction to this CSV file.")
+    p = command("predict", cmd_predict, "Label a text or a whole file with a finished run.")
+    p.add_argument("--run", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text")
+    source.add_argument("--data")
+    p.add_argument("--text-column")
+    p.add_argument("--out")
+    p = command("runs", cmd_runs, "List, show, stop, resume, read or delete runs.")
+    p.add_argument("action", choices=["list", "show", "stop", "resume", "log", "delete"])
+    p.add_argument("run_id", nargs="?")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    _quiet_libraries()
+    if getattr(args, "action", None) not in (None, "list") and not args.run_id:
+        print(f"'runs {args.action}' needs a run id. List them with: python -m core runs list", file=sys.stderr)
+        return 1
+    try:
+        return args.func(args)
+    except StudioError as error:
+        print(str(error), file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": error.to_dict()}, ensure_ascii=False))
+        return 1
+
+
+def _quiet_libraries() -> None:
+    for name in ("transformers", "datasets", "urllib3", "httpx", "huggingface_hub", "filelock"):
+        logging.getLogger(name).setLevel(logging.WARNING)
