@@ -99,6 +99,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     payload = {"run_id": run.id, "run_dir": run.run_dir, "status": run.status,
                "metrics": _headline(run.results.get("metrics", {})), "error": run.error, "fix": run.error_fix,
                "train_samples_per_second": run.results.get("train_samples_per_second")}
+    if run.status == "failed":
+        print(f"{run.error} {run.error_fix or ''}".strip(), file=sys.stderr)
     _emit(payload, args.json, _train_text)
     return 0 if run.status in ("completed", "stopped") else 1
 

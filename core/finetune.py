@@ -10,8 +10,8 @@ from core.config import TrainConfig
 from core.device import DeviceInfo, training_device
 from core.metrics import full_report, trainer_metrics
 from core.models import load_classifier
-from core.store import RunRecord, RunStore
 from core.rundir import write_json
+from core.store import RunRecord, RunStore
 from core.training import Phases, class_weights, peak_memory_mb, prepare_data, tokenize
 
 log = logging.getLogger(__name__)

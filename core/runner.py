@@ -42,8 +42,9 @@ def new_run_id() -> str:
 
 
 def create_run(store: RunStore, config: TrainConfig) -> RunRecord:
-    """Validate the settings, make the run folder and a queued record; does not start anything."""
+    """Check the settings and the data, make the run folder and a queued record; does not start anything."""
     config.validate()
+    check_data(config)
     run_id = new_run_id()
     run_dir = runs_dir(store.workspace) / run_id
     run_dir.mkdir(parents=True)
@@ -54,6 +55,13 @@ def create_run(store: RunStore, config: TrainConfig) -> RunRecord:
                     created_at=time.time())
     store.add_run(run)
     return run
+
+
+def check_data(config: TrainConfig) -> None:
+    """Fail now, not minutes later in a worker, when the data cannot train (a wrong column, one label)."""
+    from core.data import load_texts, prepare_for_training
+
+    prepare_for_training(load_texts(config.data, config.text_column, config.label_column))
 
 
 def submit(store: RunStore, config: TrainConfig) -> RunRecord:

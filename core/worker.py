@@ -58,7 +58,16 @@ class Heartbeat:
 
 
 def execute(store: RunStore, run: RunRecord) -> RunRecord:
-    """Train a run this process has claimed and record how it ended."""
+    """Train a run this process has claimed and record how it ended; the run's log.txt gets everything."""
+    handler = log_to_run_folder(run)
+    try:
+        return _execute(store, run)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+def _execute(store: RunStore, run: RunRecord) -> RunRecord:
     from core.finetune import run_training  # heavy: torch and transformers
 
     resume_from = latest_checkpoint(run.run_dir) if run.resume_requested else None
@@ -91,7 +100,8 @@ def log_to_run_folder(run: RunRecord) -> logging.Handler:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
     return handler
 
 
@@ -104,14 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     run = store.get(args.run_id)
     if run is None:
         return 1
-    handler = log_to_run_folder(run)
     try:
         if not claim_device(store, run.id, os.getpid()):
             log.info("Run %s stays queued: the device is busy or the run is no longer queued", run.id)
             return 0
         execute(store, store.get(run.id))
     finally:
-        logging.getLogger().removeHandler(handler)
         start_next(store)
     return 0
 

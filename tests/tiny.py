@@ -35,9 +35,8 @@ def build_tiny_bert(folder: Path) -> Path:
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     folder.mkdir(parents=True, exist_ok=True)
-    vocab = folder / "vocab.txt"
-    vocab.write_text("\n".join(_vocab()) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True, model_max_length=64)
+    vocab = {word: i for i, word in enumerate(_vocab())}
+    tokenizer = BertTokenizerFast(vocab=vocab, do_lower_case=True, model_max_length=64)
     config = BertConfig(vocab_size=len(_vocab()), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=37, max_position_embeddings=64)
     BertModel(config).save_pretrained(folder, safe_serialization=True)
