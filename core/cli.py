@@ -33,11 +33,12 @@ def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) 
 # inspect-data -----------------------------------------------------------------------------
 def cmd_inspect_data(args: argparse.Namespace) -> int:
     from core.data import load_texts
-    from core.report import build_report
+    from core.report import add_model_advice, build_report
 
     data = load_texts(args.file, args.text_column, args.label_column)
     tokenizer = _tokenizer_or_none(args.model)
-    report = build_report(data, tokenizer=tokenizer, max_length=args.max_length).to_dict()
+    report = add_model_advice(build_report(data, tokenizer=tokenizer, max_length=args.max_length), args.model)
+    report = report.to_dict()
     _emit(report, args.json, _report_text)
     return 0
 

@@ -394,3 +394,19 @@ def drop_small_classes(data: LabelledTexts, min_rows: int = MIN_CLASS_ROWS) -> L
     counts = _trainable_counts(_frame(data))
     small = {k for k, n in counts.items() if n < min_rows}
     return data.subset(i for i, lab in enumerate(data.labels) if lab is None or lab.strip() not in small)
+
+
+def add_model_advice(report: DataReport, model: str) -> DataReport:
+    """Warn when the chosen model does not know the language of the texts (and name ones that do)."""
+    from core.errors import StudioError
+    from core.models import inspect_model, language_advice
+
+    try:
+        advice = language_advice(inspect_model(model), report.language)
+    except StudioError:  # an unreachable model is reported where it is picked, not here
+        return report
+    if advice:
+        report.problems.append(Problem("warning", "model_language", advice,
+                                       "Pick a model that knows this language on the Model page, or with --model.",
+                                       report.rows))
+    return report
