@@ -127,3 +127,17 @@ def test_validate_reports_every_problem_at_once(tmp_path):
     with pytest.raises(ConfigError) as caught:
         config.validate()
     assert len(caught.value.problems) == 4
+
+
+@pytest.mark.parametrize("error, kind, words", [
+    (RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), "out_of_memory", "batch size"),
+    (MemoryError(), "out_of_memory", "max length"),
+    (ValueError("something odd"), "error", "log"),
+])
+def test_failures_in_training_become_one_plain_sentence_with_a_fix(error, kind, words):
+    from core.worker import classify_failure
+
+    failure = classify_failure(error, "NVIDIA T4")
+    assert failure.kind == kind
+    assert words in failure.fix
+    assert "\n" not in failure.message
