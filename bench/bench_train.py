@@ -51,6 +51,25 @@ def baseline(train: Path, args, workdir: Path) -> dict:
                      "--max-length", str(args.max_length), "--seed", str(args.seed), "--out-dir", str(workdir / "b1")])
 
 
+def side_by_side(args, seed: int, workdir: Path) -> tuple[dict, dict]:
+    """Both sides on the same rows with one seed."""
+    import pandas as pd
+
+    args.seed = seed
+    train = workdir / f"train-{seed}.tsv"
+    pd.read_csv(SST2 / "train.tsv", sep="\t").sample(n=args.rows, random_state=0).to_csv(train, sep="\t", index=False)
+    return baseline(train, args, workdir / f"b1-{seed}"), engine(train, args, workdir / f"engine-{seed}")
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def summary(runs: list[dict]) -> dict:
+    return {key: mean([r[key] for r in runs]) for key in
+            ("train_samples_per_second", "accuracy", "peak_memory_mb")} | {"runs": runs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4000)
@@ -58,33 +77,37 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=8e-5)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", default="42,7,123", help="one run per side per seed; accuracy is averaged")
     args = parser.parse_args()
     if not (SST2 / "train.tsv").exists():
         print(f"SST-2 not found at {SST2}; nothing to benchmark.")
         return
-    import pandas as pd
-
+    seeds = [int(s) for s in args.seeds.split(",")]
+    started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        train = workdir / "train.tsv"
-        pd.read_csv(SST2 / "train.tsv", sep="\t").sample(n=args.rows, random_state=args.seed).to_csv(
-            train, sep="\t", index=False)
-        started = time.time()
-        b1 = baseline(train, args, workdir)
-        ours = engine(train, args, workdir)
-    report = {"settings": vars(args), "b1": b1, "engine": ours,
+        pairs = [side_by_side(args, seed, Path(tmp)) for seed in seeds]
+    b1, ours = summary([p[0] for p in pairs]), summary([p[1] for p in pairs])
+    device = pairs[0][1]
+    report = {"settings": {**vars(args), "seed": None}, "device": device["device"], "bf16": device["bf16"],
+              "b1": b1, "engine": ours,
               "throughput_ratio": ours["train_samples_per_second"] / b1["train_samples_per_second"],
               "accuracy_difference_points": 100 * (ours["accuracy"] - b1["accuracy"]),
               "memory_ratio": ours["peak_memory_mb"] / b1["peak_memory_mb"], "wall_seconds": time.time() - started}
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "train.json").write_text(json.dumps(report, indent=2))
-    print(f"device: {ours['device']} (bf16 {'on' if ours['bf16'] else 'off'}); {args.rows} SST-2 rows, "
-          f"{args.epochs} epoch(s), batch {args.batch_size}")
-    print(f"{'':<8}{'samples/s':>12}{'dev acc':>10}{'peak MB':>10}")
-    for name, r in (("B1", b1), ("engine", ours)):
-        print(f"{name:<8}{r['train_samples_per_second']:>12.1f}{r['accuracy']:>10.3f}{r['peak_memory_mb']:>10.0f}")
+    print_report(report, args, seeds)
+
+
+def print_report(report: dict, args, seeds: list[int]) -> None:
+    print(f"device: {report['device']} (bf16 {'on' if report['bf16'] else 'off'}); {args.rows} SST-2 rows, "
+          f"{args.epochs:g} epoch(s), batch {args.batch_size}, seeds {seeds}")
+    print(f"{'':<8}{'samples/s':>12}{'dev acc':>10}{'peak MB':>10}   dev acc per seed")
+    for name in ("b1", "engine"):
+        r = report[name]
+        per_seed = " ".join(f"{x['accuracy']:.3f}" for x in r["runs"])
+        print(f"{name:<8}{r['train_samples_per_second']:>12.1f}{r['accuracy']:>10.3f}{r['peak_memory_mb']:>10.0f}"
+              f"   {per_seed}")
     print(f"throughput ratio {report['throughput_ratio']:.2f}x · accuracy difference "
           f"{report['accuracy_difference_points']:+.1f} points · memory ratio {report['memory_ratio']:.2f}")
 

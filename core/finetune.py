@@ -65,18 +65,17 @@ def _weighted_loss(weights: list[float]):
 
 def _trainer_class():
     from transformers import Trainer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    from core.sampler import ShuffledLengthBatches
 
     class StudioTrainer(Trainer):
-        """The Trainer, given text lengths up front: it drops unknown columns before building its sampler,
-        which would otherwise re-read every row to measure them."""
+        """The Trainer with our length-grouped sampler (core.sampler), given the lengths measured at tokenizing."""
 
         lengths: list[int] | None = None
 
         def _get_train_sampler(self, train_dataset=None):
             if self.lengths is not None and self.args.train_sampling_strategy == "group_by_length":
-                return LengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                                            lengths=self.lengths)
+                return ShuffledLengthBatches(self.lengths, self.args.train_batch_size)
             return super()._get_train_sampler(train_dataset)
 
     return StudioTrainer
