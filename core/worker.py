@@ -14,7 +14,7 @@ import time
 
 from core.errors import OutOfMemory, StudioError
 from core.rundir import latest_checkpoint, log_path
-from core.runner import HEARTBEAT_SECONDS, claim_device, start_next
+from core.runner import HEARTBEAT_SECONDS, INTERRUPTED, claim_device, start_next
 from core.store import RunRecord, RunStore
 from core.workspace import workspace_path
 
@@ -85,13 +85,16 @@ def _execute(store: RunStore, run: RunRecord) -> RunRecord:
         status = "stopped" if results["stopped"] else "completed"
         store.update(run.id, status=status, ended_at=time.time(), results=results, resume_requested=False,
                      stop_requested=False, global_step=results["global_step"])
+    except KeyboardInterrupt:
+        log.warning("Run %s was interrupted from the keyboard", run.id)
+        store.update(run.id, status="interrupted", ended_at=time.time(), error=INTERRUPTED[0],
+                     error_fix=INTERRUPTED[1], error_kind="interrupted", resume_requested=False)
+        raise
     except BaseException as error:  # noqa: BLE001 - every failure must end the run in a final state
         log.exception("Run %s failed", run.id)
         failure = classify_failure(error, store.get(run.id).device)
         store.update(run.id, status="failed", ended_at=time.time(), error=failure.message, error_fix=failure.fix,
                      error_kind=failure.kind, resume_requested=False)
-        if isinstance(error, KeyboardInterrupt):
-            raise
     return store.get(run.id)
 
 
