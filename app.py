@@ -1,0 +1,21 @@
+"""Fine-Tune Studio: from a model to a live demo of your own text classifier, in a few clicks.
+
+    streamlit run app.py      (or ./studio app)
+
+The list of pages is ui/shell.py's PAGES; each page is a thin script in pages/ that also runs on its
+own (ui.page_setup). Trainings run in their own processes, never in this one.
+"""
+
+import streamlit as st
+
+from ui import loaders, page_setup
+from ui.shell import navigation, sidebar
+from ui.widgets import IN_APP
+
+st.set_page_config(page_title="Fine-Tune Studio", page_icon=":material/model_training:", layout="wide")
+ctx = page_setup()
+st.session_state[IN_APP] = True  # page links work: the pages are in this app's navigation
+page = navigation(ctx)
+sidebar(ctx)
+loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
+page.run()

@@ -1,0 +1,201 @@
+"""Data: bring a file (or pick a sample), check its columns, let the data doctor fix what is odd."""
+
+import math
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from core.data import detect_columns
+from core.datasets import READABLE, SAMPLE_DIR, list_datasets, sample_datasets, save_texts, save_upload
+from core.errors import DataError, ModelError, StudioError
+from ui import charts, loaders, page_setup, t
+from ui.i18n import t_engine
+from ui.widgets import guard, md, next_step, show_error
+
+ctx = page_setup()
+st.title(t("data.title"))
+st.caption(t("data.intro"))
+NOTICE = "_data_notice"
+DASHBOARD_FIXES = {"model_language"}
+UPLOADED = "_data_uploaded"
+
+
+def choose(path: Path) -> None:
+    """Make a file the dataset, with its text and label columns detected."""
+    table = loaders.table(str(path))
+    text_column, label_column = detect_columns(table.frame)
+    ctx.update(dataset=str(path), text_column=text_column, label_column=label_column or "")
+
+
+def dataset_label(path: Path) -> str:
+    where = t("data.sample") if path.parent == SAMPLE_DIR else t("data.saved")
+    return f"{path.name} · {where}"
+
+
+def source_picker() -> None:
+    pick, upload = st.columns(2)
+    with upload:
+        file = st.file_uploader(t("data.upload"), type=[s.lstrip(".") for s in READABLE], help=t("data.upload_help"))
+        if file is not None and st.session_state.get(UPLOADED) != file.file_id:
+            st.session_state[UPLOADED] = file.file_id
+            saved = save_upload(ctx.workspace, file.name, file.getvalue())
+            try:
+                choose(saved)
+            except DataError as error:
+                saved.unlink(missing_ok=True)  # an unreadable file is not kept as a dataset
+                show_error(error)
+            else:
+                st.session_state[NOTICE] = t("data.uploaded", name=md(saved.name))
+                st.rerun()
+    with pick:
+        options = list_datasets(ctx.workspace) + sample_datasets()
+        current = Path(ctx.choices.dataset)
+        if current not in options:
+            options.insert(0, current)
+        picked = st.selectbox(t("data.pick"), options, index=options.index(current), format_func=dataset_label)
+        if picked != current:
+            choose(picked)
+            st.rerun()
+
+
+def column_pickers(columns: list[str]) -> tuple[str, str]:
+    choices = ctx.choices
+    left, right = st.columns(2)
+    text_index = columns.index(choices.text_column) if choices.text_column in columns else 0
+    text_column = left.selectbox(t("data.text_column"), columns, index=text_index, help=t("data.text_column_help"))
+    label_options = ["", *columns]
+    label_index = label_options.index(choices.label_column) if choices.label_column in label_options else 0
+    label_column = right.selectbox(t("data.label_column"), label_options, index=label_index,
+                                   format_func=lambda c: c or t("data.no_labels"), help=t("data.label_column_help"))
+    if (text_column, label_column) != (choices.text_column, choices.label_column):
+        ctx.update(text_column=text_column, label_column=label_column)
+        st.rerun()
+    return text_column, label_column
+
+
+def apply_fix(function, suffix: str) -> None:
+    """Save a cleaned copy of the data in the workspace and make it the dataset."""
+    choices = ctx.choices
+    data = loaders.texts(choices.dataset, choices.text_column, choices.label_column)
+    fixed = function(data)
+    stem = re.sub(rf"-{suffix}(-\d+)?$", "", Path(choices.dataset).stem)  # dirty-clean-2 -> dirty
+    saved = save_texts(ctx.workspace, fixed, f"{stem}-{suffix}.csv")  # a new name: the earlier copy stays
+    ctx.update(dataset=str(saved), text_column=fixed.text_column, label_column=fixed.label_column or "")
+    st.session_state[NOTICE] = t("data.fixed", name=md(saved.name), removed=len(data) - len(fixed))
+    st.rerun()
+
+
+def problem_fix(problem, report) -> None:
+    """The one-click fix for a problem of the report, when it has one."""
+    from core.report import drop_blank_texts, drop_duplicates, drop_small_classes, merge_label_variants
+
+    fixes = {"blank_texts": (drop_blank_texts, "data.fix.blank_texts"),
+             "duplicates": (drop_duplicates, "data.fix.duplicates"),
+             "conflicting_duplicates": (drop_duplicates, "data.fix.conflicting_duplicates"),
+             "label_variants": (merge_label_variants, "data.fix.label_variants"),
+             "small_classes": (drop_small_classes, "data.fix.small_classes")}
+    if problem.code in fixes and not (problem.code == "blank_texts" and problem.count >= report.rows):
+        function, label = fixes[problem.code]
+        if st.button(t(label), key=f"fix-{problem.code}", icon=":material/auto_fix_high:"):
+            apply_fix(function, "clean")
+    elif problem.code == "truncation" and report.token_lengths:
+        longer = min(512, 32 * math.ceil(report.token_lengths["p95"] / 32))
+        if longer > report.max_length and st.button(t("data.fix.truncation", n=longer), icon=":material/straighten:"):
+            ctx.update(overrides={**ctx.choices.overrides, "max_length": longer})
+            st.rerun()
+
+
+def problem_text(problem, report) -> str:
+    values = {"count": problem.count, "rows": report.rows, "max_length": report.max_length,
+              "labels": ", ".join(report.small_classes[:5]), "share": f"{(report.truncated_share or 0):.0%}",
+              "example": " / ".join(next(iter(report.label_variants.values()), [])[:2])}
+    kind = "all" if problem.count >= report.rows and problem.code in ("blank_texts", "unlabelled") else "some"
+    message = t_engine(f"report.{problem.code}.{kind}", problem.message, **values)
+    fix = t_engine(f"report.{problem.code}.fix", problem.fix, **values)
+    if problem.code in DASHBOARD_FIXES:  # the engine's fix speaks to the command line
+        fix = t(f"report.{problem.code}.fix", **values)
+    return f"{md(message)}  \n**{t('error.fix')}** {md(fix)}"
+
+
+def report_section(text_column: str, label_column: str) -> None:
+    choices = ctx.choices
+    max_length = choices.settings()["max_length"]
+    with st.spinner(t("data.checking")):
+        try:
+            report, lengths = loaders.report(choices.dataset, text_column, label_column, choices.model, max_length)
+        except ModelError:
+            st.caption(t("data.no_tokenizer"))
+            report, lengths = loaders.report(choices.dataset, text_column, label_column, None, max_length)
+    st.subheader(t("data.report"))
+    cols = st.columns(4)
+    cols[0].metric(t("data.rows"), f"{report.rows:,}")
+    cols[1].metric(t("data.labels"), len(report.label_counts) if label_column else "–")
+    cols[2].metric(t("data.language"), t(f"lang.{report.language}") if report.language in ("en", "zh") else
+                   report.language)
+    median = report.token_lengths["median"] if report.token_lengths else None
+    cols[3].metric(t("data.median_tokens"), f"{median:.0f}" if median is not None else "–",
+                   help=t("data.tokens_help"))
+    if not report.problems:
+        st.success(t("data.healthy"), icon=":material/check_circle:")
+    for problem in report.problems:
+        box = st.error if problem.severity == "error" else st.warning
+        box(problem_text(problem, report), icon=":material/error:" if problem.severity == "error" else
+            ":material/warning:")
+        problem_fix(problem, report)
+    left, right = st.columns(2)
+    if report.label_counts:
+        left.plotly_chart(charts.label_bar(report.label_counts), key="labels_chart")
+    if lengths:
+        right.plotly_chart(charts.length_histogram(lengths, max_length, t("chart.tokens")), key="lengths_chart")
+
+
+def validation_section(rows: int) -> None:
+    choices = ctx.choices
+    st.subheader(t("data.validation"))
+    st.caption(t("data.validation_intro"))
+    modes = ["share", "file"]
+    mode = st.radio(t("data.validation_mode"), modes, index=1 if choices.val_data else 0, horizontal=True,
+                    format_func=lambda m: t(f"data.validation.{m}"))
+    if mode == "share":
+        percent = st.slider(t("data.val_share"), 5, 50, int(round(choices.val_fraction * 100)), step=5,
+                            format="%d%%")
+        if percent / 100 != choices.val_fraction or choices.val_data:
+            ctx.update(val_fraction=percent / 100, val_data=None)
+        held = max(1, round(rows * percent / 100))
+        st.caption(t("data.val_split", train=rows - held, val=held))
+        return
+    others = [p for p in list_datasets(ctx.workspace) + sample_datasets() if str(p) != choices.dataset]
+    current = Path(choices.val_data) if choices.val_data else None
+    options = [None, *others]
+    if current is not None and current not in options:
+        options.append(current)
+    picked = st.selectbox(t("data.val_file"), options, index=options.index(current),
+                          format_func=lambda p: t("data.val_none") if p is None else dataset_label(p))
+    file = st.file_uploader(t("data.val_upload"), type=[s.lstrip(".") for s in READABLE], key="val_upload")
+    if file is not None and st.session_state.get("_val_uploaded") != file.file_id:
+        st.session_state["_val_uploaded"] = file.file_id
+        picked = save_upload(ctx.workspace, file.name, file.getvalue())
+    if picked != current:
+        ctx.update(val_data=str(picked) if picked else None)
+        st.rerun()
+
+
+with guard():
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.success(notice, icon=":material/check_circle:")
+    source_picker()
+    try:
+        table = loaders.table(ctx.choices.dataset)
+    except StudioError as error:
+        show_error(error)
+        st.stop()
+    for warning in table.warnings:
+        st.info(t_engine("data.read_warning", warning), icon=":material/info:")
+    text_column, label_column = column_pickers([str(c) for c in table.frame.columns])
+    st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.choices.dataset).name)))
+    st.dataframe(table.frame.head(200), hide_index=True, height=230)
+    report_section(text_column, label_column)
+    validation_section(len(table.frame))
+    next_step("pages/train.py", "data.next")

@@ -1,0 +1,134 @@
+"""Try: type a sentence and see the label and how sure the model is; or label a whole file at once."""
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from core.errors import DataError, StudioError
+from core.predict import run_model_folder
+from core.rundir import model_dir
+from core.store import RunRecord
+from ui import charts, loaders, page_setup, t
+from ui.widgets import guard, md, next_step, show_error
+
+ctx = page_setup()
+st.title(t("try.title"))
+st.caption(t("try.intro"))
+TEXT = "try_text"
+EXAMPLES = 6
+
+
+def run_label(run: RunRecord) -> str:
+    accuracy = ((run.results or {}).get("metrics") or {}).get("accuracy")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.ended_at or run.created_at))
+    score = t("try.accuracy", value=f"{accuracy:.0%}") if accuracy is not None else ""
+    return " · ".join(x for x in (run.name, score, when) if x)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def examples(run_dir: str, data: str, text_column: str | None) -> list[str]:
+    """A few short texts, taking each label in turn: from the run's validation rows, else its data."""
+    import pandas as pd
+
+    path = Path(run_dir) / "val_predictions.csv"
+    try:
+        frame = pd.read_csv(path) if path.exists() else None
+    except (OSError, ValueError):
+        frame = None
+    if frame is None or "text" not in frame:
+        try:
+            loaded = loaders.texts(data, text_column, None)
+        except StudioError:
+            return []
+        frame = pd.DataFrame({"text": loaded.texts, "label": loaded.labels})
+    frame = frame[frame["text"].astype(str).str.len().between(8, 110)]
+    groups = [list(g["text"].astype(str))[:EXAMPLES] for _, g in frame.groupby("label", sort=True)] or [
+        list(frame["text"].astype(str))[:EXAMPLES]]
+    picked = []
+    for i in range(EXAMPLES):
+        for group in groups:
+            if i < len(group) and len(picked) < EXAMPLES:
+                picked.append(group[i])
+    return picked
+
+
+def set_text(text: str) -> None:
+    st.session_state[TEXT] = text
+
+
+def sentence_section(predictor, run: RunRecord) -> None:
+    st.text_input(t("try.type"), key=TEXT, placeholder=t("try.placeholder"))
+    shown = examples(run.run_dir, run.config.get("data", ""), run.config.get("text_column"))
+    if shown:
+        st.caption(t("try.examples"))
+        columns = st.columns(3)
+        for i, example in enumerate(shown):
+            columns[i % 3].button(md(example), key=f"example-{i}", on_click=set_text, args=(example,),
+                                  use_container_width=True)
+    text = st.session_state.get(TEXT, "")
+    if not text.strip():
+        return
+    prediction = predictor.predict(text)
+    if not ctx.choices.tried:
+        ctx.update(tried=True)
+    left, right = st.columns([1, 2])
+    with left:
+        st.caption(t("try.label"))
+        st.markdown(f"## {md(prediction.label)}")
+        st.caption(t("try.confidence", p=f"{prediction.confidence:.1%}", ms=f"{prediction.milliseconds:.0f}"))
+    with right:
+        st.plotly_chart(charts.probability_bars(prediction.probabilities, prediction.label), key="probabilities")
+
+
+def file_section(predictor, run: RunRecord) -> None:
+    st.subheader(t("try.batch"))
+    st.caption(t("try.batch_intro"))
+    file = st.file_uploader(t("try.batch_upload"), type=["csv", "tsv", "txt", "jsonl", "json", "xlsx", "parquet"],
+                            key="try_upload")
+    if file is None:
+        return
+    from core.data import detect_columns, read_table
+    from core.datasets import save_upload
+
+    path = save_upload(ctx.workspace, file.name, file.getvalue())
+    try:
+        table = read_table(path)
+    except DataError as error:
+        show_error(error)
+        return
+    columns = [str(c) for c in table.frame.columns]
+    detected, _ = detect_columns(table.frame)
+    column = st.selectbox(t("try.batch_column"), columns, index=columns.index(detected) if detected in columns else 0)
+    texts = [v if isinstance(v, str) else "" for v in table.frame[column].tolist()]
+    key = (file.file_id, run.id, column)
+    if st.session_state.get("_try_table_key") != key:
+        with st.spinner(t("try.batch_running", n=len(texts))):
+            st.session_state["_try_table"] = predictor.predict_table(texts)
+        st.session_state["_try_table_key"] = key
+    result = st.session_state["_try_table"]
+    st.dataframe(result, hide_index=True, height=300)
+    st.download_button(t("try.download"), result.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{Path(file.name).stem}-predictions.csv", mime="text/csv",
+                       icon=":material/download:")
+
+
+with guard():
+    runs = [r for r in ctx.store.list_runs(("completed",)) if (model_dir(r.run_dir) / "config.json").exists()]
+    if not runs:
+        st.info(t("try.no_runs"), icon=":material/info:")
+        next_step("pages/train.py", "try.go_train")
+        st.stop()
+    ids = [r.id for r in runs]
+    by_id = {r.id: r for r in runs}
+    run_id = st.selectbox(t("try.run"), ids, index=ids.index(ctx.choices.run_id) if ctx.choices.run_id in ids else 0,
+                          format_func=lambda i: run_label(by_id[i]))
+    if run_id != ctx.choices.run_id:
+        ctx.update(run_id=run_id)
+    run = by_id[run_id]
+    with st.spinner(t("try.loading")):
+        predictor = loaders.predictor(run_model_folder(ctx.store, run_id))
+    st.caption(t("try.labels", labels=md(", ".join(predictor.labels))))
+    sentence_section(predictor, run)
+    st.divider()
+    file_section(predictor, run)

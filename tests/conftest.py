@@ -1,0 +1,77 @@
+"""Shared fixtures: workspaces for the dashboard's AppTests, one of them holding a finished run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # AppTest runs pages/*.py on their own; they import core and ui from here
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def finished_run_workspace(tmp_path_factory) -> Path:
+    """A workspace with one completed run of a tiny BERT on toy sentiment data, trained in this process."""
+    from core.config import TrainConfig
+    from core.runner import claim_device, create_run
+    from core.store import RunStore
+    from core.worker import execute
+    from tests.tiny import build_tiny_bert, write_toy_csv
+
+    root = tmp_path_factory.mktemp("finished")
+    model = build_tiny_bert(root / "tiny-bert")
+    data = write_toy_csv(root / "toy.csv", rows=120)
+    workspace = root / "workspace"
+    store = RunStore(workspace)
+    config = TrainConfig.from_preset("quick", data=str(data), model=str(model), epochs=6, batch_size=16,
+                                     learning_rate=2e-3, max_length=16, seed=3, name="toy sentiment")
+    run = create_run(store, config)
+    assert claim_device(store, run.id, os.getpid())
+    finished = execute(store, store.get(run.id))
+    assert finished.status == "completed", finished.error
+    return workspace
+
+
+@pytest.fixture()
+def empty_workspace(tmp_path, monkeypatch) -> Path:
+    """A fresh workspace, as on first start."""
+    workspace = tmp_path / "empty-workspace"
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(workspace))
+    return workspace
+
+
+@pytest.fixture()
+def finished_workspace(finished_run_workspace, tmp_path, monkeypatch) -> Path:
+    """A private copy of the finished-run workspace, so a test may change it."""
+    import shutil
+
+    workspace = tmp_path / "finished-workspace"
+    shutil.copytree(finished_run_workspace, workspace)
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(workspace))
+    return workspace
+
+
+@pytest.fixture()
+def no_workers(monkeypatch):
+    """Queue runs without starting worker processes: Start and Resume only change the run store."""
+    from core import runner
+
+    monkeypatch.setattr(runner, "start_next", lambda store: None)
+
+
+
+@pytest.fixture()
+def open_page():
+    """AppTest of one page (pages/NAME.py, on its own) or of the whole app (NAME='app')."""
+    from streamlit.testing.v1 import AppTest
+
+    def opener(name: str) -> AppTest:
+        path = ROOT / "app.py" if name == "app" else ROOT / "pages" / f"{name}.py"
+        return AppTest.from_file(str(path), default_timeout=90)
+
+    return opener
+

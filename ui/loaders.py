@@ -1,0 +1,133 @@
+"""Everything a page reads that costs time, cached the Streamlit way.
+
+Files are keyed by path and modification stamp, so an edited file is read again. Loaded models
+and tokenizers live in `st.cache_resource` and are shared by every session: never mutate them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from core.errors import DataError
+
+log = logging.getLogger(__name__)
+_warm_up_started = threading.Event()
+
+
+def file_stamp(path: str | Path) -> tuple[int, int]:
+    """What changes when a file changes; a DataError when it is gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise DataError(f"The file '{Path(path).name}' is no longer there.",
+                        "Pick another dataset on the Data page.") from None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _table(path: str, stamp: tuple[int, int]):
+    from core.data import read_table
+
+    return read_table(path)
+
+
+def table(path: str):
+    """The file as a table of strings (core.data.Table)."""
+    return _table(str(path), file_stamp(path))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _texts(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None):
+    from core.data import load_texts
+
+    return load_texts(path, text_column, label_column)
+
+
+def texts(path: str, text_column: str | None, label_column: str | None):
+    """The file's texts and labels (core.data.LabelledTexts) for the chosen columns."""
+    return _texts(str(path), file_stamp(path), text_column or None, label_column)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def tokenizer(model: str) -> Any:
+    """The model's tokenizer (imports transformers: only called when a dataset is shown)."""
+    from core.models import load_tokenizer
+
+    return load_tokenizer(model)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
+            model: str | None, max_length: int):
+    from core import report as doctor
+
+    data = texts(path, text_column, label_column)
+    tok = tokenizer(model) if model else None
+    report = doctor.build_report(data, tok, max_length)
+    if model and hasattr(doctor, "add_model_advice"):
+        report = doctor.add_model_advice(report, model)  # the model does not know the texts' language
+    lengths = None
+    if tok is not None:
+        sample = [x for x in data.texts if x.strip()][:5000]
+        lengths = [len(ids) for ids in tok(sample, truncation=False, verbose=False)["input_ids"]] if sample else []
+    return report, lengths
+
+
+def report(path: str, text_column: str | None, label_column: str | None, model: str | None, max_length: int):
+    """The data report and the token length of each text (None without a tokenizer)."""
+    return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def model_cards(models_dir: str) -> list:
+    """The model catalogue: built in, local folders, the Hugging Face cache (no network)."""
+    from core.models import list_models
+
+    return list_models([models_dir])
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def model_info(model: str):
+    """What a model is (core.models.ModelInfo), from its config and weight headers."""
+    from core.models import inspect_model
+
+    return inspect_model(model)
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _predictor(folder: str, stamp: tuple[int, int]):
+    from core.predict import Predictor
+
+    predictor = Predictor(folder)
+    predictor.predict("warm up")  # the first pass pays one-off costs; the user's first sentence should not
+    return predictor
+
+
+def predictor(folder: str | Path):
+    """A loaded classifier, shared by every session: never change it."""
+    return _predictor(str(folder), file_stamp(Path(folder) / "config.json"))
+
+
+def warm_up() -> None:
+    """Import transformers and torch in the background, once per server, so the first Data or Try page is quick.
+
+    No Streamlit call happens in the thread; an import the page needs meanwhile simply waits for it.
+    """
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=_import_heavy_libraries, name="studio-warm-up", daemon=True).start()
+
+
+def _import_heavy_libraries() -> None:
+    try:
+        import torch  # noqa: F401
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: F401
+    except Exception:  # the page that needs them will say what is wrong
+        log.debug("warm-up import failed", exc_info=True)

@@ -1,0 +1,44 @@
+"""How far a run is: elapsed time, time left, speed and memory, from the run store and /proc."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.store import RunRecord
+
+
+@dataclass
+class Progress:
+    share: float                 # 0..1 of the steps done
+    elapsed: float | None        # seconds since the worker started (or resumed)
+    left: float | None           # seconds to go at the current rate
+    samples_per_second: float | None
+    memory_mb: float | None
+
+
+def progress(run: RunRecord, train_points: list[dict]) -> Progress:
+    share = min(1.0, run.global_step / run.max_steps) if run.max_steps else 0.0
+    elapsed = run.duration
+    left = None
+    done_here = run.global_step - (run.resumed_from_step or 0)
+    if run.status == "running" and elapsed and done_here > 0 and run.max_steps:
+        left = (run.max_steps - run.global_step) * elapsed / done_here
+    speed = next((p.get("samples_per_second") for p in reversed(train_points) if p.get("samples_per_second")), None)
+    memory = (run.results or {}).get("peak_memory_mb")
+    if run.status == "running":
+        memory = process_memory_mb(run.pid) or memory
+    return Progress(share, elapsed, left, speed, memory)
+
+
+def process_memory_mb(pid: int | None) -> float | None:
+    """Resident memory of a process in MB (Linux); None where /proc does not tell."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -1,0 +1,197 @@
+"""Widgets the pages share: errors as sentences, the training settings, the will-it-fit panel.
+
+No business logic here: settings come from `core.config.field_specs()`, estimates from `core.estimate`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+from core.config import PRESETS, TrainConfig, field_specs
+from core.errors import StudioError
+from ui import format as fmt
+from ui.i18n import t, t_default, t_engine
+from ui.state import CHOSEN_ELSEWHERE
+
+log = logging.getLogger(__name__)
+
+IN_APP = "_studio_in_app"  # set by app.py: page links work only inside its navigation
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+STEPS = {"epochs": 1.0, "learning_rate": 1e-5, "weight_decay": 0.01, "warmup_ratio": 0.05}
+FORMATS = {"learning_rate": "%.1e", "epochs": "%g", "weight_decay": "%g", "warmup_ratio": "%g"}
+
+
+def md(text: Any) -> str:
+    """A user's string (a file name, a label, a text) made literal for Streamlit's markdown."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def show_error(error: StudioError) -> None:
+    """One plain sentence and what to do about it; never a traceback."""
+    text = md(error.message)
+    headline = t_engine(f"error.kind.{error.kind}", "")  # a sentence in the reader's language over the engine's
+    if headline:
+        text = f"**{headline}**  \n{text}"
+    if error.fix:
+        text += f"  \n**{t('error.fix')}** {md(error.fix)}"
+    st.error(text, icon=":material/error:")
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Run a page body: a StudioError shows as its sentence, anything else as a plain apology with details folded."""
+    try:
+        yield
+    except StudioError as error:
+        show_error(error)
+    except Exception as error:  # noqa: BLE001 - a page must never show a raw traceback
+        log.exception("A page failed")
+        st.error(t("error.unexpected"), icon=":material/error:")
+        with st.expander(t("error.details")):
+            frames = "".join(traceback.format_tb(error.__traceback__)[-6:])
+            st.code(f"{type(error).__name__}: {error}\n\n{frames}", language=None)
+
+
+def next_step(page: str, label_key: str, icon: str = ":material/arrow_forward:") -> None:
+    """A link to the next page of the journey (a hint when the page runs on its own, outside app.py)."""
+    if st.session_state.get(IN_APP):
+        st.page_link(page, label=t(label_key), icon=icon)
+    else:
+        st.caption(t(label_key))
+
+
+# --------------------------------------------------------------------------------------- settings
+
+def advanced_specs() -> list[dict[str, Any]]:
+    return [s for s in field_specs() if s["advanced"] and s["name"] not in CHOSEN_ELSEWHERE]
+
+
+def preset_picker(ctx) -> None:
+    """Quick / balanced / best; switching drops the changes the old preset's values had."""
+    choices = ctx.choices
+    names = list(PRESETS)
+    current = choices.preset if choices.preset in PRESETS else "balanced"
+    picked = st.radio(t("train.preset"), names, index=names.index(current), horizontal=True,
+                      format_func=lambda p: t(f"preset.{p}"), captions=[t(f"preset.{p}.help") for p in names])
+    if picked != current:
+        preset_keys = set(PRESETS[current]) | set(PRESETS[picked])
+        ctx.update(preset=picked, overrides={k: v for k, v in choices.overrides.items() if k not in preset_keys})
+
+
+def settings_expander(ctx) -> None:
+    """Every advanced setting of TrainConfig, folded away, generated from its field metadata."""
+    choices = ctx.choices
+    base = TrainConfig.from_preset(choices.preset if choices.preset in PRESETS else "balanced").to_dict()
+    current = choices.settings()
+    changed = {k: v for k, v in choices.overrides.items() if k in base and v != base[k]}
+    title = t("train.advanced") + (f" · {t('train.changed', n=len(changed))}" if changed else "")
+    with st.expander(title, icon=":material/tune:"):
+        columns = st.columns(3)
+        new = dict(changed)
+        for i, spec in enumerate(advanced_specs()):
+            name = spec["name"]
+            with columns[i % 3]:
+                value = field_widget(spec, current[name], disabled=name == "lora_r" and not current["lora"])
+            if value != current[name]:
+                new[name] = value
+        new = {k: v for k, v in new.items() if v != base.get(k)}
+        if changed and st.button(t("train.reset"), icon=":material/restart_alt:"):
+            new = {}
+    if new != changed:
+        ctx.update(overrides=new)
+        st.rerun()
+
+
+def field_widget(spec: dict[str, Any], value: Any, disabled: bool = False) -> Any:
+    """One widget for one TrainConfig field: a toggle, a number box or a choice."""
+    name = spec["name"]
+    label = t_default(f"field.{name}", spec["label"])
+    help_text = t_default(f"field.{name}.help", spec["help"])
+    if spec.get("choices"):
+        options = list(spec["choices"])
+        return st.selectbox(label, options, index=options.index(value) if value in options else 0, help=help_text,
+                            disabled=disabled)
+    if spec["type"] == "bool":
+        return st.toggle(label, value=bool(value), help=help_text, disabled=disabled)
+    # epochs has an int default but takes fractions (min 0.05): the bounds tell
+    fractional = spec["type"] == "float" or (spec.get("min") is not None and spec["min"] != int(spec["min"]))
+    if spec["type"] == "int" and not fractional:
+        return int(st.number_input(label, min_value=int(spec["min"]), max_value=int(spec["max"]), value=int(value),
+                                   step=1, help=help_text, disabled=disabled))
+    if fractional:
+        return float(st.number_input(label, min_value=float(spec["min"]), max_value=float(spec["max"]),
+                                     value=float(value), step=STEPS.get(name, 0.01), format=FORMATS.get(name, "%g"),
+                                     help=help_text, disabled=disabled))
+    return st.text_input(label, value=str(value or ""), help=help_text, disabled=disabled)
+
+
+# ------------------------------------------------------------------------------------ will it fit
+
+def training_estimate(ctx) -> tuple[Any, list, Any] | None:
+    """The estimate for the current choices on this device, its fixes, and the device; None when unknown."""
+    from core.device import describe_device
+    from core.estimate import estimate, fixes, guess_tokens, measured_speed
+    from ui import loaders
+
+    choices = ctx.choices
+    info = loaders.model_info(choices.model)
+    if not info.parameters:
+        return None
+    data = loaders.texts(choices.dataset, choices.text_column, choices.label_column)
+    rows = sum(1 for text, label in zip(data.texts, data.labels, strict=True)
+               if text.strip() and (label or data.label_column is None))
+    train_rows = rows if choices.val_data else max(1, round(rows * (1 - choices.val_fraction)))
+    tokens = guess_tokens(data.texts)
+    config = choices.train_config()
+    device = describe_device()
+    measured = measured_speed(ctx.store.list_runs(("completed",)), config, device, tokens)
+    shape = {"hidden_size": info.hidden_size, "layers": info.layers}
+    result = estimate(info.parameters, config, train_rows, tokens, device, **shape,
+                      measured_samples_per_second=measured[0] if measured else None,
+                      measured_run=measured[1] if measured else None)
+    return result, fixes(info.parameters, config, train_rows, tokens, device, **shape), device
+
+
+def estimate_panel(ctx, compact: bool = False) -> None:
+    """Memory needed and time per epoch on this device, with one-click fixes when it does not fit."""
+    found = training_estimate(ctx)
+    if found is None:
+        st.info(t("estimate.unknown"))
+        return
+    result, fix_list, device = found
+    epochs = ctx.choices.settings()["epochs"]
+    basis = t("estimate.measured", run=result.measured_run) if result.measured else t("estimate.rough")
+    memory = t("estimate.memory_value", need=fmt.gigabytes(result.memory_gb), have=fmt.gigabytes(result.available_gb))
+    timing = t("estimate.time_value", epoch=fmt.duration(result.seconds_per_epoch), epochs=f"{epochs:g}",
+               total=fmt.duration(result.seconds_per_epoch * epochs))
+    if compact:
+        line = t("estimate.compact", memory=memory, time=timing)
+        (st.caption if result.fits else st.warning)(line + " " + basis)
+    else:
+        left, right = st.columns(2)
+        left.metric(t("estimate.memory"), fmt.gigabytes(result.memory_gb),
+                    help=t("estimate.memory_help", model=fmt.gigabytes(result.model_gb),
+                           activations=fmt.gigabytes(result.activations_gb)))
+        left.caption(memory)
+        right.metric(t("estimate.epoch_time"), fmt.duration(result.seconds_per_epoch))
+        right.caption(timing + " " + basis)
+        if result.fits:
+            st.success(t("estimate.fits", device=md(device.name)), icon=":material/check_circle:")
+    if not result.fits:
+        st.error(t("estimate.too_big", need=fmt.gigabytes(result.memory_gb),
+                   have=fmt.gigabytes(result.available_gb)), icon=":material/memory:")
+        for i, fix in enumerate(fix_list):
+            values = {k: v for k, v in fix.overrides.items()}
+            label = t(f"estimate.fix.{fix.code}", **values, need=fmt.gigabytes(fix.estimate.memory_gb))
+            if st.button(label, key=f"fix-{compact}-{i}", icon=":material/build:"):
+                ctx.update(overrides={**ctx.choices.overrides, **fix.overrides})
+                st.rerun()
+        if not fix_list:
+            st.caption(t("estimate.no_fix"))
