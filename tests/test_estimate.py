@@ -26,7 +26,7 @@ BERT_BASE = dict(hidden_size=768, layers=12)
 
 
 def config(**values) -> TrainConfig:
-    return TrainConfig.from_preset("balanced", data="x.csv", **values)
+    return TrainConfig.from_preset("balanced", data="x.csv", **{"batch_size": 32, **values})
 
 
 def test_full_fine_tuning_keeps_16_bytes_per_parameter_plus_activations():
