@@ -37,9 +37,9 @@ def store(tmp_path) -> RunStore:
 
 
 def long_config(tmp_path: Path, model: Path, **overrides) -> TrainConfig:
-    """Enough steps (about 1,200) that a test can act while the run is still going."""
+    """Enough steps (480: 12 steps an epoch) that a test can act while the run is still going."""
     data = write_toy_csv(tmp_path / "toy.csv", rows=120)
-    values = dict(data=str(data), model=str(model), epochs=100, batch_size=8, learning_rate=1e-3, max_length=16,
+    values = dict(data=str(data), model=str(model), epochs=40, batch_size=8, learning_rate=1e-3, max_length=16,
                   checkpoint_steps=20, logging_steps=10, seed=1)
     values.update(overrides)
     return TrainConfig.from_preset("quick", **values)
@@ -84,7 +84,7 @@ def test_kill_9_marks_interrupted_and_resume_completes_with_full_step_count(tmp_
     done = cli("runs", "show", run.id, workspace=store.workspace)
     assert done["status"] == "completed", done["error"]
     assert done["resumed_from_step"] == checkpoint
-    assert done["global_step"] == done["max_steps"] == 1200
+    assert done["global_step"] == done["max_steps"] == 480
     assert (Path(done["run_dir"]) / "model" / "config.json").exists()
 
 
@@ -99,7 +99,7 @@ def test_stop_saves_a_checkpoint_and_resume_finishes(tmp_path, tiny_model, store
     resume_run(store, run.id)
     wait_for(lambda: store.get(run.id).status in ("completed", "failed"), "completion", store=store, run_id=run.id)
     done = store.get(run.id)
-    assert done.status == "completed" and done.global_step == 1200
+    assert done.status == "completed" and done.global_step == 480
     assert done.resumed_from_step == max(stopped["checkpoints"])
 
 
