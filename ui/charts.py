@@ -29,7 +29,9 @@ def ema(values: Sequence[float], weight: float = 0.8) -> list[float]:
     out, last = [], 0.0
     for i, value in enumerate(values, start=1):
         last = weight * last + (1 - weight) * value
-        out.append(last / (1 - weight**i))
+        # the first is the value itself: computed, it can be off by a rounding error, and plotly then
+        # draws a lone first point (raw and smoothed) on a y axis 1e-16 wide
+        out.append(value if i == 1 else last / (1 - weight**i))
     return out
 
 
@@ -39,10 +41,11 @@ def loss_figure(train: list[dict], evals: list[dict]) -> go.Figure:
     steps = [p["step"] for p in train if p.get("loss") is not None]
     losses = [p["loss"] for p in train if p.get("loss") is not None]
     if steps:
-        fig.add_scatter(x=steps, y=losses, mode="lines", name=t("chart.train_loss_raw"),
+        mode = "lines" if len(steps) > 1 else "markers"  # a line through one point draws nothing
+        fig.add_scatter(x=steps, y=losses, mode=mode, name=t("chart.train_loss_raw"),
                         line=dict(color=BLUE, width=1), opacity=0.35)
-        fig.add_scatter(x=steps, y=ema(losses), mode="lines", name=t("chart.train_loss_smooth"),
-                        line=dict(color=BLUE, width=2.5))
+        fig.add_scatter(x=steps, y=ema(losses), mode=mode, name=t("chart.train_loss_smooth"),
+                        line=dict(color=BLUE, width=2.5), marker=dict(color=BLUE, size=8))
     points = [p for p in evals if p.get("loss") is not None]
     if points:
         fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], mode="lines+markers",

@@ -18,6 +18,9 @@ from core.errors import DataError
 
 log = logging.getLogger(__name__)
 _warm_up_started = threading.Event()
+# transformers' lazy module is not safe to import from two threads at once: a page that asked for
+# AutoTokenizer while the warm-up was half-way through got "ImportError: cannot import name 'AutoTokenizer'".
+_heavy_imports = threading.Lock()
 
 
 def file_stamp(path: str | Path) -> tuple[int, int]:
@@ -59,6 +62,7 @@ def tokenizer(model: str) -> Any:
     """The model's tokenizer (imports transformers: only called when a dataset is shown)."""
     from core.models import load_tokenizer
 
+    import_heavy_libraries()  # waits for the warm-up when it is still importing
     return load_tokenizer(model)
 
 
@@ -104,6 +108,7 @@ def model_info(model: str):
 def _predictor(folder: str, stamp: tuple[int, int]):
     from core.predict import Predictor
 
+    import_heavy_libraries()
     predictor = Predictor(folder)
     predictor.predict("warm up")  # the first pass pays one-off costs; the user's first sentence should not
     return predictor
@@ -117,17 +122,24 @@ def predictor(folder: str | Path):
 def warm_up() -> None:
     """Import transformers and torch in the background, once per server, so the first Data or Try page is quick.
 
-    No Streamlit call happens in the thread; an import the page needs meanwhile simply waits for it.
+    No Streamlit call happens in the thread; a page that needs the libraries meanwhile waits for it
+    (`import_heavy_libraries`).
     """
     if _warm_up_started.is_set():
         return
     _warm_up_started.set()
-    threading.Thread(target=_import_heavy_libraries, name="studio-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, name="studio-warm-up", daemon=True).start()
 
 
-def _import_heavy_libraries() -> None:
-    try:
+def import_heavy_libraries() -> None:
+    """Import torch and transformers' auto classes, one thread at a time; at once when already done."""
+    with _heavy_imports:
         import torch  # noqa: F401
         from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: F401
+
+
+def _warm_up() -> None:
+    try:
+        import_heavy_libraries()
     except Exception:  # the page that needs them will say what is wrong
         log.debug("warm-up import failed", exc_info=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from core.store import RunRecord
@@ -22,12 +23,33 @@ def progress(run: RunRecord, train_points: list[dict]) -> Progress:
     left = None
     done_here = run.global_step - (run.resumed_from_step or 0)
     if run.status == "running" and elapsed and done_here > 0 and run.max_steps:
-        left = (run.max_steps - run.global_step) * elapsed / done_here
+        per_step = seconds_per_step(run, train_points) or elapsed / done_here
+        left = (run.max_steps - run.global_step) * per_step
     speed = next((p.get("samples_per_second") for p in reversed(train_points) if p.get("samples_per_second")), None)
     memory = (run.results or {}).get("peak_memory_mb")
     if run.status == "running":
         memory = process_memory_mb(run.pid) or memory
     return Progress(share, elapsed, left, speed, memory)
+
+
+def seconds_per_step(run: RunRecord, train_points: list[dict], now: float | None = None) -> float | None:
+    """The pace since the first step logged in this stretch of training, start-up left out; None when unknown.
+
+    The worker spends its first seconds importing libraries and loading the model: counted in, they
+    made a one-minute run say '5 min left' at its first step. Measured between the first and the last
+    logged steps, or from the first one to now while it is the only one; a second or less is too
+    little to tell.
+    """
+    start = run.resumed_from_step or 0
+    points = [p for p in train_points if p.get("step", 0) > start and p.get("time")]
+    if not points:
+        return None
+    first = points[0]
+    if len(points) > 1:
+        seconds, steps = points[-1]["time"] - first["time"], points[-1]["step"] - first["step"]
+    else:
+        seconds, steps = (now or time.time()) - first["time"], run.global_step - first["step"]
+    return seconds / steps if steps > 0 and seconds > 1 else None
 
 
 def process_memory_mb(pid: int | None) -> float | None:

@@ -92,7 +92,8 @@ def settings_expander(ctx) -> None:
     current = choices.settings()
     changed = {k: v for k, v in choices.overrides.items() if k in base and v != base[k]}
     title = t("train.advanced") + (f" · {t('train.changed', n=len(changed))}" if changed else "")
-    with st.expander(title, icon=":material/tune:"):
+    # a fixed key: the title changes with the count, and a new title would otherwise fold the panel away mid-edit
+    with st.expander(title, icon=":material/tune:", key="advanced_settings"):
         columns = st.columns(3)
         new = dict(changed)
         for i, spec in enumerate(advanced_specs()):
