@@ -120,17 +120,64 @@ def start_next(store: RunStore) -> RunRecord | None:
         if not queued or any(process_alive(r["pid"]) for r in queued):
             return None  # nothing to do, or a worker is already starting up for a queued run
         run_id = queued[0]["id"]
-        pid = _spawn_worker(store.workspace, run_id)
+        pid = _take_standby(db) or _spawn_worker(store.workspace, run_id)
         store.update(run_id, db=db, pid=pid)
     return store.get(run_id)
 
 
+# warm workers -----------------------------------------------------------------------------
+# Importing torch and transformers takes most of a worker's start (5-10 s on a laptop CPU). A
+# standby worker does that ahead of time and waits, so Start shows the first loss within seconds.
+STANDBY_IDLE_SECONDS = 15 * 60  # a standby leaves after this long unused, giving its memory back
+
+
+def _take_standby(db) -> int | None:
+    """Hand the run to a live standby worker (it notices the run carries its pid); None if there is none."""
+    for row in db.execute("SELECT pid FROM standby ORDER BY started_at").fetchall():
+        db.execute("DELETE FROM standby WHERE pid = ?", (row["pid"],))
+        if process_alive(row["pid"]):
+            return row["pid"]
+    return None
+
+
+def ensure_standby(store: RunStore) -> int | None:
+    """Start a standby worker unless one is waiting or a training is under way; returns its pid.
+
+    STUDIO_STANDBY=0 turns standby workers off (the test suite does, so no test leaves one behind).
+    """
+    if os.environ.get("STUDIO_STANDBY", "1") == "0":
+        return None
+    with store.transaction() as db:
+        if any(process_alive(r["pid"]) for r in db.execute("SELECT pid FROM standby").fetchall()):
+            return None
+        busy = db.execute("SELECT pid FROM runs WHERE status IN ('running', 'queued')").fetchall()
+        if any(process_alive(r["pid"]) for r in busy):
+            return None  # the worker that ends it starts the next one; a standby would only sit in memory
+        db.execute("DELETE FROM standby")
+        pid = _spawn(store.workspace, ["--standby"], store.workspace / "standby.out")
+        db.execute("INSERT INTO standby (pid, started_at) VALUES (?, ?)", (pid, time.time()))
+    return pid
+
+
+def leave_standby(store: RunStore, pid: int) -> bool:
+    """A standby's way out: True when it may exit, False when a run was handed to it meanwhile."""
+    with store.transaction() as db:
+        handed = db.execute("SELECT id FROM runs WHERE status = 'queued' AND pid = ?", (pid,)).fetchone()
+        if handed:
+            return False
+        db.execute("DELETE FROM standby WHERE pid = ?", (pid,))
+    return True
+
+
 def _spawn_worker(workspace: Path, run_id: str) -> int:
+    return _spawn(workspace, [run_id], runs_dir(workspace) / run_id / "worker.out")
+
+
+def _spawn(workspace: Path, args: list[str], output: Path) -> int:
     """Start `python -m core.worker` in its own session, detached from this process's terminal and life."""
-    log_path = runs_dir(workspace) / run_id / "worker.out"
-    with open(log_path, "ab") as out:
+    with open(output, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "core.worker", run_id, "--workspace", str(workspace)],
+            [sys.executable, "-m", "core.worker", *args, "--workspace", str(workspace)],
             cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True, close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS metrics (
     "values" TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, kind, step);
+CREATE TABLE IF NOT EXISTS standby (
+    pid INTEGER PRIMARY KEY,     -- a warm worker: libraries loaded, waiting to be handed a run
+    started_at REAL NOT NULL
+);
 """
 
 

@@ -14,7 +14,7 @@ import time
 
 from core.errors import OutOfMemory, StudioError
 from core.rundir import latest_checkpoint, log_path
-from core.runner import HEARTBEAT_SECONDS, INTERRUPTED, claim_device, start_next
+from core.runner import HEARTBEAT_SECONDS, INTERRUPTED, STANDBY_IDLE_SECONDS, claim_device, leave_standby, start_next
 from core.store import RunRecord, RunStore
 from core.workspace import workspace_path
 
@@ -108,13 +108,37 @@ def log_to_run_folder(run: RunRecord) -> logging.Handler:
     return handler
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.worker", description="Train one queued run.")
-    parser.add_argument("run_id")
-    parser.add_argument("--workspace")
-    args = parser.parse_args(argv)
-    store = RunStore(workspace_path(args.workspace))
-    run = store.get(args.run_id)
+def warm_up() -> None:
+    """Load what every training needs, so a run handed to a standby worker starts at once."""
+    import datasets  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+    import torch  # noqa: F401
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer  # noqa: F401
+
+    from core.finetune import run_training  # noqa: F401
+    from core.models import DEFAULT_MODEL, resolve_model
+
+    for weights in resolve_model(DEFAULT_MODEL).glob("*.safetensors"):
+        weights.read_bytes()  # into the OS file cache: the first load is then a memory copy
+
+
+def standby(store: RunStore, idle_seconds: float = STANDBY_IDLE_SECONDS) -> int:
+    """Wait, warmed up, until start_next hands this process a run (the run carries our pid); then train it."""
+    warm_up()
+    pid, idle_until = os.getpid(), time.monotonic() + idle_seconds
+    log.info("Standby worker %d is ready", pid)
+    while True:
+        handed = [r for r in store.list_runs(("queued",)) if r.pid == pid]
+        if handed:
+            return train_one(store, handed[-1].id)
+        if time.monotonic() > idle_until and leave_standby(store, pid):
+            return 0
+        time.sleep(0.25)
+
+
+def train_one(store: RunStore, run_id: str) -> int:
+    """Claim the device for a queued run, train it, then start whatever is queued next."""
+    run = store.get(run_id)
     if run is None:
         return 1
     try:
@@ -125,6 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         start_next(store)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.worker", description="Train one queued run.")
+    parser.add_argument("run_id", nargs="?")
+    parser.add_argument("--standby", action="store_true", help="Load the libraries now and wait to be handed a run.")
+    parser.add_argument("--workspace")
+    args = parser.parse_args(argv)
+    store = RunStore(workspace_path(args.workspace))
+    if args.standby:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return standby(store)
+    if not args.run_id:
+        parser.error("give a RUN_ID or --standby")
+    return train_one(store, args.run_id)
 
 
 if __name__ == "__main__":

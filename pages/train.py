@@ -19,6 +19,7 @@ from ui.progress import progress
 from ui.widgets import estimate_panel, guard, md, next_step, preset_picker, settings_expander, show_error
 
 ctx = page_setup()
+runner.ensure_standby(ctx.store)  # a warm worker, so Start shows the first loss within seconds
 st.title(t("train.title"))
 st.caption(t("train.intro"))
 VIEWING = "_train_viewing"  # a run this tab chose to look at, over the latest active one

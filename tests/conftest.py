@@ -11,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # AppTest runs pages/*.py on their own; they import core and ui from here
     sys.path.insert(0, str(ROOT))
+# No test leaves a warm standby worker behind; test_runner turns it on where it is the subject.
+os.environ["STUDIO_STANDBY"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -148,7 +148,8 @@ def studio(tmp_path_factory) -> Iterator[Studio]:
     shots.mkdir(parents=True, exist_ok=True)
     log = base / "server.log"
     port = free_port()
-    env = {**os.environ, "STUDIO_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1"}
+    # standby workers on, as for a user: the Train page warms one up before Start is pressed
+    env = {**os.environ, "STUDIO_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1", "STUDIO_STANDBY": "1"}
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

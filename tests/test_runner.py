@@ -187,3 +187,18 @@ def test_unknown_run_is_one_plain_sentence(tmp_path):
     assert out.returncode == 1
     assert out.stderr.strip().startswith("There is no run called 'nope'.")
     assert "Traceback" not in out.stderr
+
+
+def test_a_standby_worker_takes_the_next_run_and_then_leaves(tmp_path, tiny_model, store, monkeypatch):
+    from core.runner import ensure_standby
+
+    monkeypatch.setenv("STUDIO_STANDBY", "1")
+    pid = ensure_standby(store)
+    assert pid and ensure_standby(store) is None  # one standby is enough
+    ready = store.workspace / "standby.out"
+    wait_for(lambda: ready.exists() and "is ready" in ready.read_text(), "the standby to warm up")
+    run = submit(store, long_config(tmp_path, tiny_model, epochs=2, checkpoint_steps=0))
+    wait_for(lambda: store.get(run.id).status in ("completed", "failed"), "completion", store=store, run_id=run.id)
+    assert store.get(run.id).status == "completed"
+    assert store.get(run.id).pid == pid  # trained by the warm process, not a new one
+    wait_for(lambda: not _alive(pid), "the standby to end after its run", deadline=30)
