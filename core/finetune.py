@@ -73,6 +73,12 @@ def _trainer_class():
 
         lengths: list[int] | None = None
 
+        def _get_eval_sampler(self, eval_dataset):
+            # answers must come back in row order: val_predictions.csv pairs each text with its answer
+            from torch.utils.data import SequentialSampler
+
+            return SequentialSampler(eval_dataset)
+
         def _get_train_sampler(self, train_dataset=None):
             if self.lengths is not None and self.args.train_sampling_strategy == "group_by_length":
                 return ShuffledLengthBatches(self.lengths, self.args.train_batch_size)

@@ -20,12 +20,12 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.data import LabelledTexts, label_names
+from core.db import connect, database_path, transaction
 from core.errors import StudioError
 
 log = logging.getLogger(__name__)
@@ -163,33 +163,14 @@ class LabelStore:
 
     def __init__(self, workspace: str | Path) -> None:
         self.workspace = Path(workspace)
-        self.workspace.mkdir(parents=True, exist_ok=True)
-        self.path = self.workspace / "studio.db"
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        self.path = database_path(self.workspace, _SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return connect(self.path)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """An immediate (write-locked) transaction: read a row's version and write it without a race."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+    def _transaction(self):
+        """A write-locked transaction: read a row's version and write it without a race."""
+        return transaction(self.path)
 
     # projects -----------------------------------------------------------------------------
     def create_project(self, name: str, data: LabelledTexts) -> Project:

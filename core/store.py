@@ -1,9 +1,8 @@
 """The run store: one SQLite database (WAL mode) in the workspace indexing runs and their metrics.
 
-Readers (pages, the CLI) and a writing worker use it at the same time: WAL lets readers go on
-while a writer commits, and every change is one transaction, so a killed process never leaves
-a run half-written. Connections are opened per call because Streamlit runs each session in its
-own thread and SQLite connections must not cross threads.
+Readers (pages, the CLI) and a writing worker use it at the same time (core.db: WAL mode, a
+connection per call); every change is one transaction, so a killed process never leaves a run
+half-written.
 """
 
 from __future__ import annotations
@@ -11,11 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from core.db import connect, database_path, transaction
 
 STATUSES = ("queued", "running", "completed", "stopped", "interrupted", "failed")
 ACTIVE = ("queued", "running")
@@ -103,33 +102,14 @@ class RunStore:
 
     def __init__(self, workspace: str | Path) -> None:
         self.workspace = Path(workspace)
-        self.workspace.mkdir(parents=True, exist_ok=True)
-        self.path = self.workspace / "studio.db"
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        self.path = database_path(self.workspace, _SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return connect(self.path)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self):
         """An immediate (write-locked) transaction: read-check-write without a race."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        return transaction(self.path)
 
     # runs ---------------------------------------------------------------------------------
     def add_run(self, run: RunRecord) -> None:

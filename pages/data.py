@@ -11,6 +11,7 @@ from core.datasets import READABLE, SAMPLE_DIR, list_datasets, sample_datasets, 
 from core.errors import DataError, ModelError, StudioError
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
+from ui.labelling import label_button
 from ui.widgets import guard, md, next_step, show_error
 
 ctx = page_setup()
@@ -99,6 +100,8 @@ def problem_fix(problem, report) -> None:
         function, label = fixes[problem.code]
         if st.button(t(label), key=f"fix-{problem.code}", icon=":material/auto_fix_high:"):
             apply_fix(function, "clean")
+    elif problem.code == "unlabelled":  # no label column, or rows without a label: label them on the Label page
+        label_button(ctx.choices.dataset, ctx.choices.text_column, ctx.choices.label_column)
     elif problem.code == "truncation" and report.token_lengths:
         longer = min(512, 32 * math.ceil(report.token_lengths["p95"] / 32))
         if longer > report.max_length and st.button(t("data.fix.truncation", n=longer), icon=":material/straighten:"):

@@ -51,8 +51,13 @@ def finished_workspace(finished_run_workspace, tmp_path, monkeypatch) -> Path:
     """A private copy of the finished-run workspace, so a test may change it."""
     import shutil
 
+    from core.store import RunStore
+
     workspace = tmp_path / "finished-workspace"
     shutil.copytree(finished_run_workspace, workspace)
+    store = RunStore(workspace)
+    for run in store.list_runs():  # point the copy's runs at the copied folders, not the shared originals
+        store.update(run.id, run_dir=str(workspace / "runs" / run.id))
     monkeypatch.setenv("STUDIO_WORKSPACE", str(workspace))
     return workspace
 

@@ -114,8 +114,9 @@ def test_rename_run_changes_the_store_and_the_folder_config(finished):
 
 
 def test_compare_configs_flags_the_settings_that_differ():
-    first = TrainConfig.from_preset("quick", data="a.csv", name="first").to_dict()
-    second = TrainConfig.from_preset("quick", data="a.csv", name="second", learning_rate=3e-4, lora=True).to_dict()
+    first = TrainConfig.from_preset("quick", data="a.csv", name="first", epochs=2).to_dict()
+    second = TrainConfig.from_preset("quick", data="a.csv", name="second", epochs=2, learning_rate=3e-4,
+                                     lora=True).to_dict()
     table = compare_configs([first, second])
     assert list(table.columns) == ["first", "second", "differs"]
     assert set(table.index[table["differs"]]) == {"Run name", "Learning rate", "LoRA"}

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core.config import TrainConfig
@@ -54,7 +55,8 @@ def test_a_run_folder_describes_itself(tmp_path, tiny_bert, toy_data):
     assert {"read_data", "load_model", "tokenize", "train", "evaluate", "save_model", "total"} <= set(
         results["seconds"])
     assert results["peak_memory_mb"] > 0 and results["device"]["kind"] == "cpu"
-    assert (folder / "val_predictions.csv").exists()
+    rows = pd.read_csv(folder / "val_predictions.csv")  # each text beside its own answer, in row order
+    assert (rows["label"] == rows["predicted"]).mean() == pytest.approx(results["metrics"]["accuracy"])
     # every logged step and every evaluation reached the store
     train_points, eval_points = store.metrics(run.id, "train"), store.metrics(run.id, "eval")
     assert len(eval_points) == 8 and {"loss", "accuracy", "macro_f1"} <= set(eval_points[-1])

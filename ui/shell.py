@@ -18,8 +18,11 @@ from ui.widgets import md
 PAGES = [
     ("pages/model.py", "nav.model", "model"),
     ("pages/data.py", "nav.data", "data"),
+    ("pages/label.py", "nav.label", "label"),
     ("pages/train.py", "nav.train", "train"),
+    ("pages/evaluate.py", "nav.evaluate", "evaluate"),
     ("pages/try.py", "nav.try", "try"),
+    ("pages/runs.py", "nav.runs", "runs"),
 ]
 NUMBERS = ["counter_1", "counter_2", "counter_3", "counter_4", "counter_5", "counter_6", "counter_7", "counter_8"]
 
