@@ -713,3 +713,32 @@ def _wrap_lora(net: Any, rank: int) -> Any:
     total = sum(p.numel() for p in wrapped.parameters())
     logger.info("LoRA rank %d: %d of %d parameters train (%.2f%%)", rank, trainable, total, 100 * trainable / total)
     return wrapped
+
+
+class TokenCounter:
+    """Counts tokens with the model's own `tokenizer.json` through the `tokenizers` library alone.
+
+    The data report needs only lengths; loading transformers for them would cost the Data page
+    seconds. Called like a transformers tokenizer: `counter(texts)["input_ids"]`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.backend = Tokenizer.from_file(str(path))
+        self.backend.no_padding()  # saved tokenizers may pad or cut to a fixed length; counts must not
+        self.backend.no_truncation()
+
+    def __call__(self, texts: list[str], **_: Any) -> dict[str, list[list[int]]]:
+        return {"input_ids": [encoding.ids for encoding in self.backend.encode_batch(list(texts))]}
+
+
+def load_token_counter(model: str) -> Any:
+    """A fast way to count `model`'s tokens: its tokenizer.json when it has one, else its full tokenizer."""
+    path = resolve_model(model) / "tokenizer.json"
+    if path.exists():
+        try:
+            return TokenCounter(path)
+        except Exception:  # an unusual tokenizer.json: the full tokenizer still counts right
+            logger.info("tokenizer.json of %s did not load on its own; using transformers", model, exc_info=True)
+    return load_tokenizer(model)

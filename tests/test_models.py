@@ -329,3 +329,20 @@ def test_language_advice():
 ])
 def test_guess_languages(name, config, expected):
     assert models.guess_languages(name, config) == expected
+
+
+def test_the_token_counter_counts_like_the_full_tokenizer_without_loading_transformers():
+    import subprocess
+    import sys
+
+    from core.models import load_token_counter, load_tokenizer
+
+    texts = ["hello world, this is fine", "质量很好，物流也快", "a " * 300]
+    counted = [len(ids) for ids in load_token_counter("default")(texts)["input_ids"]]
+    full = [len(ids) for ids in load_tokenizer("default")(texts, truncation=False)["input_ids"]]
+    assert counted == full
+    code = ("import sys; from core.models import load_token_counter; load_token_counter('default')(['hi']); "
+            "print('transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"

@@ -59,11 +59,12 @@ def texts(path: str, text_column: str | None, label_column: str | None):
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def tokenizer(model: str) -> Any:
-    """The model's tokenizer (imports transformers: only called when a dataset is shown)."""
-    from core.models import load_tokenizer
+    """Counts the model's tokens for the data report; transformers is needed only without a tokenizer.json."""
+    from core.models import load_token_counter, resolve_model
 
-    import_heavy_libraries()  # waits for the warm-up when it is still importing
-    return load_tokenizer(model)
+    if not (resolve_model(model) / "tokenizer.json").exists():
+        import_heavy_libraries()  # waits for the warm-up when it is still importing
+    return load_token_counter(model)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
