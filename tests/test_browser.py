@@ -306,6 +306,61 @@ def report(studio: Studio, capsys, line: str) -> None:
         print(f"\n[browser timing] {line}", end="")
 
 
+# ------------------------------------------------------------------------------------------ training
+
+def quick_one_epoch(page: Page, cat: dict[str, str]) -> None:
+    """On the Train page: the Quick preset, then 1 epoch in the advanced settings (which stay open)."""
+    presets = page.get_by_test_id("stRadio").filter(has_text=cat["train.preset"])
+    presets.get_by_text(cat["preset.quick"], exact=True).click()
+    settle(page)
+    assert presets.locator("input[type=radio]:checked").count() == 1
+    assert cat["preset.quick.help"] in presets.inner_text()
+    page.get_by_test_id("stExpander").filter(has_text=cat["train.advanced"]).locator("summary").click()
+    epochs = page.get_by_test_id("stNumberInput").filter(has_text=cat["field.epochs"]).locator("input")
+    epochs.fill("1")
+    epochs.press("Enter")
+    changed = f"{cat['train.advanced']} · {shown(cat['train.changed'], n=1)}"
+    poll("the epochs setting to be kept", lambda: changed in main_text(page), 30, page)
+    settle(page)
+    assert epochs.is_visible() and epochs.input_value() == "1"  # the panel stays open for the next change
+
+
+def start_training(studio: Studio, page: Page, cat: dict[str, str]):
+    """Press Start on the Train page; (the run store, the new run, when Start was pressed) once the page shows it."""
+    from core.store import RunStore
+
+    store = RunStore(studio.workspace)
+    earlier = {r.id for r in store.list_runs()}
+    page.get_by_test_id("stButton").filter(has_text=cat["train.start"]).click()
+    started = time.monotonic()
+    run = poll("the run to be queued", lambda: next((r for r in store.list_runs() if r.id not in earlier), None),
+               60, page)
+    poll("the new run to show", lambda: any(run.name in h for h in page.locator("h3").all_inner_texts()), 60, page)
+    return store, run, started
+
+
+def training_failed(store, run, page: Page) -> None:
+    """Fail at once, with the worker's log, when the run ended any other way than completed."""
+    now = store.get(run.id)
+    if now.status in ("failed", "interrupted", "stopped"):
+        log = Path(now.run_dir) / "worker.out"
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+        pytest.fail(f"the training ended as {now.status}: {now.error}\n{tail}\n--- the page says:\n"
+                    f"{main_text(page)[:2000]}")
+
+
+def wait_until_finished(page: Page, cat: dict[str, str], store, run, seconds: float = TRAINING_S) -> None:
+    """Until the Train page says the run completed, with its scores; the run store agrees."""
+    def completed() -> bool:
+        training_failed(store, run, page)
+        text = main_text(page)
+        return f"{run.name} {cat['status.completed']}" in text and all(p in text for p in pieces(cat["train.done"]))
+
+    poll("the run to finish", completed, seconds, page, every=1)
+    settle(page)
+    assert store.get(run.id).status == "completed"
+
+
 # ------------------------------------------------------------------------------------------ the tests
 
 def test_every_page_draws_on_a_fresh_workspace(studio, page, capsys):
@@ -361,8 +416,6 @@ JOURNEYS = {
 
 @pytest.mark.parametrize("lang", list(JOURNEYS))
 def test_the_journey_from_upload_to_a_prediction(studio, page, capsys, tmp_path, lang):
-    from core.store import RunStore
-
     journey = JOURNEYS[lang]
     cat = catalogue(lang)
     step = iter(range(1, 100))
@@ -419,40 +472,14 @@ def test_the_journey_from_upload_to_a_prediction(studio, page, capsys, tmp_path,
     summary = shown(cat["train.summary"], model=model_name, data=journey.upload_as, text=journey.text_column,
                     label=journey.label_column, validation=shown(cat["train.val_share"], share="20%"))
     assert summary in main_text(page)
-    presets = page.get_by_test_id("stRadio").filter(has_text=cat["train.preset"])
-    presets.get_by_text(cat["preset.quick"], exact=True).click()
-    settle(page)
-    assert presets.locator("input[type=radio]:checked").count() == 1
-    assert cat["preset.quick.help"] in presets.inner_text()
-    page.get_by_test_id("stExpander").filter(has_text=cat["train.advanced"]).locator("summary").click()
-    epochs = page.get_by_test_id("stNumberInput").filter(has_text=cat["field.epochs"]).locator("input")
-    epochs.fill("1")
-    epochs.press("Enter")
-    changed = f"{cat['train.advanced']} · {shown(cat['train.changed'], n=1)}"
-    poll("the epochs setting to be kept", lambda: changed in main_text(page), 30, page)
-    settle(page)
-    assert epochs.is_visible() and epochs.input_value() == "1"  # the panel stays open for the next change
+    quick_one_epoch(page, cat)
     snap("train-settings")
-    store = RunStore(studio.workspace)
-    earlier = {r.id for r in store.list_runs()}
-    page.get_by_test_id("stButton").filter(has_text=cat["train.start"]).click()
-    started = time.monotonic()
-    run = poll("the run to be queued", lambda: next((r for r in store.list_runs() if r.id not in earlier), None),
-               60, page)
+    store, run, started = start_training(studio, page, cat)
     run_name = run.name
     assert Path(journey.upload_as).stem in run_name
-    poll("the new run to show", lambda: any(run_name in h for h in page.locator("h3").all_inner_texts()), 60, page)
-
-    def failed() -> None:
-        now = store.get(run.id)
-        if now.status in ("failed", "interrupted", "stopped"):
-            log = Path(now.run_dir) / "worker.out"
-            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
-            pytest.fail(f"the training ended as {now.status}: {now.error}\n{tail}\n--- the page says:\n"
-                        f"{main_text(page)[:2000]}")
 
     def first_point() -> bool:
-        failed()
+        training_failed(store, run, page)
         return any(trace["x"] for trace in plot_data(page, f"loss-{run.id}"))
 
     poll("the first point on the loss chart", first_point, TRAINING_S, page, every=0.2)
@@ -460,16 +487,8 @@ def test_the_journey_from_upload_to_a_prediction(studio, page, capsys, tmp_path,
     snap("train-first-point")
     assert cat["chart.loss_title"] in main_text(page)
     assert y_span(page, f"loss-{run.id}") > 0.01  # the first point is drawn on a readable axis
-
-    def completed() -> bool:
-        failed()
-        text = main_text(page)
-        return f"{run_name} {cat['status.completed']}" in text and all(p in text for p in pieces(cat["train.done"]))
-
-    poll("the run to finish", completed, TRAINING_S, page, every=1)
+    wait_until_finished(page, cat, store, run)
     to_finish = time.monotonic() - started
-    settle(page)
-    assert store.get(run.id).status == "completed"
     loss = plot_data(page, f"loss-{run.id}")
     assert sum(len(trace["x"]) for trace in loss) >= 2
     poll("the scores chart", lambda: plot_data(page, f"scores-{run.id}"), 30, page)

@@ -1,4 +1,4 @@
-"""Small pieces of ui/ the browser journey found wrong: the warm-up import race, a one-point loss chart, time left."""
+"""Small pieces of ui/ the browser journeys found wrong: the warm-up import race, one-point loss charts, time left."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ def test_the_first_loss_point_is_drawn():
     assert figure.data[0].y == figure.data[1].y == (0.6931,)  # not 0.6930999999999999: a sane y axis
     figure = charts.loss_figure([{"step": 1, "loss": 0.69}, {"step": 5, "loss": 0.6}], [])
     assert [trace.mode for trace in figure.data] == ["lines", "lines"]
+
+
+def test_a_run_of_one_logged_step_shows_its_training_loss_on_the_runs_page():
+    from ui.review_charts import runs_loss_figure
+
+    one = {"name": "a", "train": [{"epoch": 1.0, "loss": 0.69}], "evals": [{"epoch": 1.0, "loss": 0.7}]}
+    two = {"name": "b", "train": [{"epoch": 0.5, "loss": 0.69}, {"epoch": 1.0, "loss": 0.6}], "evals": []}
+    figure = runs_loss_figure([one, two], "epoch")
+    assert [trace.mode for trace in figure.data] == ["markers", "lines+markers", "lines"]
 
 
 def running(**changes) -> RunRecord:

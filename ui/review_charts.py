@@ -80,8 +80,9 @@ def runs_loss_figure(runs: Sequence[dict[str, Any]], x: str) -> go.Figure:
     for k, run in enumerate(runs):
         color = PALETTE[k % len(PALETTE)]
         train = [p for p in run["train"] if p.get("loss") is not None and p.get(x) is not None]
-        if train:
-            fig.add_scatter(x=[p[x] for p in train], y=ema([p["loss"] for p in train]), mode="lines",
+        if train:  # a line through one point draws nothing: a run of one logged step gets a marker
+            fig.add_scatter(x=[p[x] for p in train], y=ema([p["loss"] for p in train]),
+                            mode="lines" if len(train) > 1 else "markers", marker=dict(color=color, size=8),
                             name=t("chart.run_train_loss", run=plain(run["name"])), line=dict(color=color, width=2.5))
         evals = [p for p in run["evals"] if p.get("loss") is not None and p.get(x) is not None]
         if evals:
