@@ -79,7 +79,7 @@ def test_mistakes_are_listed_surest_first(finished_workspace, open_page):
     wrong = int(matrix[0][1]) + int(matrix[1][0])
     assert "Its surest mistakes" in page_text(at)
     if wrong:
-        assert f"{wrong} wrong answers" in page_text(at)
+        assert f"Wrong answers: {wrong}," in page_text(at)
         mistakes = at.dataframe[-1].value
         assert (mistakes["True label"] != mistakes["Model's answer"]).all()
         assert list(mistakes["Sure"]) == sorted(mistakes["Sure"], reverse=True)
