@@ -26,27 +26,8 @@ log = logging.getLogger(__name__)
 _STORED_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
 _BUILTIN_MODEL = "MiniLM-L6 (built in; sentence-transformers/all-MiniLM-L6-v2)"
 
-PREDICT_PY = '''"""Classify texts with this model.
-
-    pip install transformers torch
-    python predict.py "first text" "second text"
-
-The model is the folder this file is in; move them together.
-"""
-
-import sys
-from pathlib import Path
-
-from transformers import pipeline
-
-MODEL_FOLDER = Path(__file__).resolve().parent
-
-classify = pipeline("text-classification", model=str(MODEL_FOLDER))
-
-texts = sys.argv[1:] or [{example!r}]
-for text, answer in zip(texts, classify(texts, truncation=True)):
-    print(f"{{answer['label']}}\\t{{answer['score']:.3f}}\\t{{text}}")
-'''
+# the ready-to-run script shipped in the zip; a str.format template (its literal braces are doubled)
+PREDICT_TEMPLATE = Path(__file__).parent / "templates" / "predict.py.tmpl"
 
 
 # ------------------------------------------------------------------------------------------ the zip
@@ -95,7 +76,7 @@ def bundle_name(run_dir: str | Path) -> str:
 
 
 def predict_script(run_dir: str | Path) -> str:
-    return PREDICT_PY.format(example=_example_text(Path(run_dir)))
+    return PREDICT_TEMPLATE.read_text(encoding="utf-8").format(example=_example_text(Path(run_dir)))
 
 
 def _example_text(run_dir: Path) -> str:
