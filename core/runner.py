@@ -147,6 +147,9 @@ def ensure_standby(store: RunStore) -> int | None:
     """
     if os.environ.get("STUDIO_STANDBY", "1") == "0":
         return None
+    with store._connect() as db:  # the common case, a standby already waiting, needs no write lock
+        if any(process_alive(r["pid"]) for r in db.execute("SELECT pid FROM standby").fetchall()):
+            return None
     with store.transaction() as db:
         if any(process_alive(r["pid"]) for r in db.execute("SELECT pid FROM standby").fetchall()):
             return None
