@@ -37,7 +37,7 @@ def main() -> None:
         TrainingArguments,
     )
 
-    from core.callbacks import StepTimer
+    from core.train.callbacks import StepTimer
 
     train = pd.read_csv(args.train, sep="\t")
     dev = pd.read_csv(args.dev, sep="\t").rename(columns={"content": "sentence"})

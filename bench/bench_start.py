@@ -1,7 +1,7 @@
 """From Start to the first point on the loss chart: a freshly spawned worker beside a warm standby.
 
 Trains the built-in model on the English sample with the quick preset, through the same calls
-the Train page makes (core.runner.submit), and times submit -> first logged training step.
+the Train page makes (core.runs.runner.submit), and times submit -> first logged training step.
 
     .venv/bin/python bench/bench_start.py [--repeats 2]
 """
@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the engine lives
 
 
 def seconds_to_first_point(workspace: Path, warm: bool) -> float:
-    from core.config import TrainConfig
-    from core.runner import ensure_standby, stop_run, submit
-    from core.store import RunStore
+    from core.runs.runner import stop_run, submit
+    from core.runs.standby import ensure_standby
+    from core.store.runs import RunStore
+    from core.train.config import TrainConfig
 
     store = RunStore(workspace)
     if warm:

@@ -17,14 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.config import PRESETS, TrainConfig
 from core.errors import StudioError
-from core.workspace import workspace_path
+from core.store.workspace import workspace_path
+from core.train.config import TrainConfig
 
 log = logging.getLogger("core")
-
-_SKIP_FLAGS = {"data", "preset", "name", "model", "val_data", "text_column", "label_column"}
-
 
 def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) -> None:
     print(json.dumps(payload, ensure_ascii=False, default=str) if as_json else human(payload))
@@ -32,8 +29,8 @@ def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) 
 
 # inspect-data -----------------------------------------------------------------------------
 def cmd_inspect_data(args: argparse.Namespace) -> int:
-    from core.data import load_texts
-    from core.report import add_model_advice, build_report
+    from core.data.check import add_model_advice, build_report
+    from core.data.texts import load_texts
 
     data = load_texts(args.file, args.text_column, args.label_column)
     tokenizer = _tokenizer_or_none(args.model)
@@ -45,7 +42,7 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 
 def _tokenizer_or_none(model: str):
     try:
-        from core.models import load_tokenizer
+        from core.models.loading import load_tokenizer
 
         return load_tokenizer(model)
     except StudioError as error:  # the report is still useful without token lengths
@@ -66,8 +63,8 @@ def _report_text(r: dict) -> str:
 
 # models -----------------------------------------------------------------------------------
 def cmd_models(args: argparse.Namespace) -> int:
-    from core.models import list_models
-    from core.workspace import models_dir
+    from core.models.catalogue import list_models
+    from core.store.workspace import models_dir
 
     cards = [c.to_dict() for c in list_models([models_dir(workspace_path(args.workspace))])]
     _emit({"models": cards}, args.json, lambda p: "\n".join(
@@ -77,17 +74,18 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 # train ------------------------------------------------------------------------------------
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig the flags describe: the preset's values, then every flag given; files made absolute."""
     overrides = {f.name: getattr(args, f.name, None) for f in dataclasses.fields(TrainConfig)}
-    overrides.pop("preset")
-    overrides["data"] = str(Path(args.data).resolve()) if args.data else ""
-    if args.val_data:
-        overrides["val_data"] = str(Path(args.val_data).resolve())
-    return TrainConfig.from_preset(args.preset, **overrides)
+    preset = overrides.pop("preset") or TrainConfig.preset
+    for f in dataclasses.fields(TrainConfig):
+        if f.metadata.get("path") and overrides.get(f.name):
+            overrides[f.name] = str(Path(overrides[f.name]).resolve())
+    return TrainConfig.from_preset(preset, **overrides)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core.runner import submit
-    from core.store import RunStore
+    from core.runs.runner import submit
+    from core.store.runs import RunStore
 
     store = RunStore(workspace_path(args.workspace))
     config = config_from_args(args)
@@ -122,8 +120,8 @@ def _train_text(p: dict) -> str:
 
 def _train_here(store, config: TrainConfig):
     """Train in this process, waiting in the queue first if another training holds the device."""
-    from core.runner import claim_device, create_run, start_next
-    from core.worker import execute
+    from core.runs.runner import claim_device, create_run, start_next
+    from core.runs.worker import execute
 
     run = create_run(store, config)
     store.update(run.id, pid=os.getpid())  # marks this queued run as being looked after (not to be spawned)
@@ -144,10 +142,10 @@ def _train_here(store, config: TrainConfig):
 
 # evaluate / predict -----------------------------------------------------------------------
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from core.data import load_texts
-    from core.evaluate import evaluate
-    from core.predict import Predictor, run_model_folder
-    from core.store import RunStore
+    from core.data.texts import load_texts
+    from core.serve.evaluate import evaluate
+    from core.serve.predictor import Predictor, run_model_folder
+    from core.store.runs import RunStore
 
     folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
     report = evaluate(Predictor(folder), load_texts(args.data, args.text_column, args.label_column))
@@ -160,8 +158,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from core.predict import Predictor, run_model_folder
-    from core.store import RunStore
+    from core.serve.predictor import Predictor, run_model_folder
+    from core.store.runs import RunStore
 
     predictor = Predictor(run_model_folder(RunStore(workspace_path(args.workspace)), args.run))
     if args.text is not None:
@@ -169,7 +167,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _emit(result, args.json, lambda r: f"{r['label']} ({r['confidence']:.1%})  " + ", ".join(
             f"{k} {v:.1%}" for k, v in r["probabilities"].items()))
         return 0
-    from core.data import load_texts
+    from core.data.texts import load_texts
 
     data = load_texts(args.data, args.text_column, None)
     table = predictor.predict_table([t if isinstance(t, str) else "" for t in data.texts])
@@ -182,9 +180,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 # runs -------------------------------------------------------------------------------------
 def cmd_runs(args: argparse.Namespace) -> int:
-    from core import runner
-    from core.rundir import log_path
-    from core.store import RunStore
+    from core.runs import runner
+    from core.store.run_folder import log_path
+    from core.store.runs import RunStore
 
     store = RunStore(workspace_path(args.workspace))
     if args.action == "list":
@@ -225,16 +223,22 @@ def _run_text(r: dict) -> str:
 
 # parser -----------------------------------------------------------------------------------
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field, built from the field's metadata (label, help, bounds)."""
+    """One flag per TrainConfig field, built from the field's metadata (help, choices, required)."""
     for f in dataclasses.fields(TrainConfig):
-        if f.name in _SKIP_FLAGS or not f.metadata.get("cli", True):
+        meta = f.metadata
+        if not meta.get("cli", True):
             continue
         flag = "--" + f.name.replace("_", "-")
-        help_text = f.metadata.get("help", "")
+        options: dict[str, Any] = {"default": None, "help": meta.get("help", "")}
         if isinstance(f.default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            options["action"] = argparse.BooleanOptionalAction
         else:
-            parser.add_argument(flag, type=type(f.default), default=None, help=help_text)
+            options["type"] = float if isinstance(f.default, float) else int if isinstance(f.default, int) else str
+        if meta.get("choices"):
+            options["choices"] = list(meta["choices"])
+        if meta.get("required"):
+            options["required"] = True
+        parser.add_argument(flag, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,13 +260,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int, default=128)
     command("models", cmd_models, "List the models you can train.")
     p = command("train", cmd_train, "Fine-tune a model on a labelled file.")
-    p.add_argument("--data", required=True)
-    p.add_argument("--val-data")
-    p.add_argument("--text-column")
-    p.add_argument("--label-column")
-    p.add_argument("--model", default="default")
-    p.add_argument("--preset", choices=list(PRESETS), default="balanced")
-    p.add_argument("--name")
     p.add_argument("--detach", action="store_true", help="Queue the run and return at once.")
     _add_config_flags(p)
     p = command("evaluate", cmd_evaluate, "Measure a finished run on a labelled file.")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data import detect_columns
-from core.datasets import READABLE, SAMPLE_DIR, list_datasets, sample_datasets, save_texts, save_upload
+from core.data.columns import detect_columns
+from core.data.saved import list_datasets, sample_datasets, save_texts
 from core.errors import DataError, ModelError, StudioError
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
 from ui.labelling import label_button
+from ui.uploads import dataset_label, new_upload
 from ui.widgets import guard, md, next_step, show_error
 
 ctx = page_setup()
@@ -19,28 +20,20 @@ st.title(t("data.title"))
 st.caption(t("data.intro"))
 NOTICE = "_data_notice"
 DASHBOARD_FIXES = {"model_language"}
-UPLOADED = "_data_uploaded"
 
 
 def choose(path: Path) -> None:
     """Make a file the dataset, with its text and label columns detected."""
     table = loaders.table(str(path))
     text_column, label_column = detect_columns(table.frame)
-    ctx.update(dataset=str(path), text_column=text_column, label_column=label_column or "")
-
-
-def dataset_label(path: Path) -> str:
-    where = t("data.sample") if path.parent == SAMPLE_DIR else t("data.saved")
-    return f"{path.name} · {where}"
+    ctx.update(data=str(path), text_column=text_column, label_column=label_column or "")
 
 
 def source_picker() -> None:
     pick, upload = st.columns(2)
     with upload:
-        file = st.file_uploader(t("data.upload"), type=[s.lstrip(".") for s in READABLE], help=t("data.upload_help"))
-        if file is not None and st.session_state.get(UPLOADED) != file.file_id:
-            st.session_state[UPLOADED] = file.file_id
-            saved = save_upload(ctx.workspace, file.name, file.getvalue())
+        saved = new_upload(ctx, t("data.upload"), "data_upload", help=t("data.upload_help"))
+        if saved is not None:
             try:
                 choose(saved)
             except DataError as error:
@@ -51,7 +44,7 @@ def source_picker() -> None:
                 st.rerun()
     with pick:
         options = list_datasets(ctx.workspace) + sample_datasets()
-        current = Path(ctx.choices.dataset)
+        current = Path(ctx.config.data)
         if current not in options:
             options.insert(0, current)
         picked = st.selectbox(t("data.pick"), options, index=options.index(current), format_func=dataset_label)
@@ -61,15 +54,15 @@ def source_picker() -> None:
 
 
 def column_pickers(columns: list[str]) -> tuple[str, str]:
-    choices = ctx.choices
+    config = ctx.config
     left, right = st.columns(2)
-    text_index = columns.index(choices.text_column) if choices.text_column in columns else 0
+    text_index = columns.index(config.text_column) if config.text_column in columns else 0
     text_column = left.selectbox(t("data.text_column"), columns, index=text_index, help=t("data.text_column_help"))
     label_options = ["", *columns]
-    label_index = label_options.index(choices.label_column) if choices.label_column in label_options else 0
+    label_index = label_options.index(config.label_column) if config.label_column in label_options else 0
     label_column = right.selectbox(t("data.label_column"), label_options, index=label_index,
                                    format_func=lambda c: c or t("data.no_labels"), help=t("data.label_column_help"))
-    if (text_column, label_column) != (choices.text_column, choices.label_column):
+    if (text_column, label_column) != (config.text_column, config.label_column):
         ctx.update(text_column=text_column, label_column=label_column)
         st.rerun()
     return text_column, label_column
@@ -77,19 +70,19 @@ def column_pickers(columns: list[str]) -> tuple[str, str]:
 
 def apply_fix(function, suffix: str) -> None:
     """Save a cleaned copy of the data in the workspace and make it the dataset."""
-    choices = ctx.choices
-    data = loaders.texts(choices.dataset, choices.text_column, choices.label_column)
+    config = ctx.config
+    data = loaders.texts(config.data, config.text_column, config.label_column)
     fixed = function(data)
-    stem = re.sub(rf"-{suffix}(-\d+)?$", "", Path(choices.dataset).stem)  # dirty-clean-2 -> dirty
+    stem = re.sub(rf"-{suffix}(-\d+)?$", "", Path(config.data).stem)  # dirty-clean-2 -> dirty
     saved = save_texts(ctx.workspace, fixed, f"{stem}-{suffix}.csv")  # a new name: the earlier copy stays
-    ctx.update(dataset=str(saved), text_column=fixed.text_column, label_column=fixed.label_column or "")
+    ctx.update(data=str(saved), text_column=fixed.text_column, label_column=fixed.label_column or "")
     st.session_state[NOTICE] = t("data.fixed", name=md(saved.name), removed=len(data) - len(fixed))
     st.rerun()
 
 
 def problem_fix(problem, report) -> None:
     """The one-click fix for a problem of the report, when it has one."""
-    from core.report import drop_blank_texts, drop_duplicates, drop_small_classes, merge_label_variants
+    from core.data.fixes import drop_blank_texts, drop_duplicates, drop_small_classes, merge_label_variants
 
     fixes = {"blank_texts": (drop_blank_texts, "data.fix.blank_texts"),
              "duplicates": (drop_duplicates, "data.fix.duplicates"),
@@ -101,11 +94,11 @@ def problem_fix(problem, report) -> None:
         if st.button(t(label), key=f"fix-{problem.code}", icon=":material/auto_fix_high:"):
             apply_fix(function, "clean")
     elif problem.code == "unlabelled":  # no label column, or rows without a label: label them on the Label page
-        label_button(ctx.choices.dataset, ctx.choices.text_column, ctx.choices.label_column)
+        label_button(ctx.config.data, ctx.config.text_column, ctx.config.label_column)
     elif problem.code == "truncation" and report.token_lengths:
         longer = min(512, 32 * math.ceil(report.token_lengths["p95"] / 32))
         if longer > report.max_length and st.button(t("data.fix.truncation", n=longer), icon=":material/straighten:"):
-            ctx.update(overrides={**ctx.choices.overrides, "max_length": longer})
+            ctx.update(max_length=longer)
             st.rerun()
 
 
@@ -122,14 +115,14 @@ def problem_text(problem, report) -> str:
 
 
 def report_section(text_column: str, label_column: str) -> None:
-    choices = ctx.choices
-    max_length = choices.settings()["max_length"]
+    config = ctx.config
+    max_length = config.max_length
     with st.spinner(t("data.checking")):
         try:
-            report, lengths = loaders.report(choices.dataset, text_column, label_column, choices.model, max_length)
+            report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length)
         except ModelError:
             st.caption(t("data.no_tokenizer"))
-            report, lengths = loaders.report(choices.dataset, text_column, label_column, None, max_length)
+            report, lengths = loaders.report(config.data, text_column, label_column, None, max_length)
     st.subheader(t("data.report"))
     cols = st.columns(4)
     cols[0].metric(t("data.rows"), f"{report.rows:,}")
@@ -154,31 +147,28 @@ def report_section(text_column: str, label_column: str) -> None:
 
 
 def validation_section(rows: int) -> None:
-    choices = ctx.choices
+    config = ctx.config
     st.subheader(t("data.validation"))
     st.caption(t("data.validation_intro"))
     modes = ["share", "file"]
-    mode = st.radio(t("data.validation_mode"), modes, index=1 if choices.val_data else 0, horizontal=True,
+    mode = st.radio(t("data.validation_mode"), modes, index=1 if config.val_data else 0, horizontal=True,
                     format_func=lambda m: t(f"data.validation.{m}"))
     if mode == "share":
-        percent = st.slider(t("data.val_share"), 5, 50, int(round(choices.val_fraction * 100)), step=5,
+        percent = st.slider(t("data.val_share"), 5, 50, int(round(config.val_fraction * 100)), step=5,
                             format="%d%%")
-        if percent / 100 != choices.val_fraction or choices.val_data:
+        if percent / 100 != config.val_fraction or config.val_data:
             ctx.update(val_fraction=percent / 100, val_data=None)
         held = max(1, round(rows * percent / 100))
         st.caption(t("data.val_split", train=rows - held, val=held))
         return
-    others = [p for p in list_datasets(ctx.workspace) + sample_datasets() if str(p) != choices.dataset]
-    current = Path(choices.val_data) if choices.val_data else None
+    others = [p for p in list_datasets(ctx.workspace) + sample_datasets() if str(p) != config.data]
+    current = Path(config.val_data) if config.val_data else None
     options = [None, *others]
     if current is not None and current not in options:
         options.append(current)
     picked = st.selectbox(t("data.val_file"), options, index=options.index(current),
                           format_func=lambda p: t("data.val_none") if p is None else dataset_label(p))
-    file = st.file_uploader(t("data.val_upload"), type=[s.lstrip(".") for s in READABLE], key="val_upload")
-    if file is not None and st.session_state.get("_val_uploaded") != file.file_id:
-        st.session_state["_val_uploaded"] = file.file_id
-        picked = save_upload(ctx.workspace, file.name, file.getvalue())
+    picked = new_upload(ctx, t("data.val_upload"), "val_upload") or picked
     if picked != current:
         ctx.update(val_data=str(picked) if picked else None)
         st.rerun()
@@ -190,14 +180,14 @@ with guard():
         st.success(notice, icon=":material/check_circle:")
     source_picker()
     try:
-        table = loaders.table(ctx.choices.dataset)
+        table = loaders.table(ctx.config.data)
     except StudioError as error:
         show_error(error)
         st.stop()
     for warning in table.warnings:
         st.info(t_engine("data.read_warning", warning), icon=":material/info:")
     text_column, label_column = column_pickers([str(c) for c in table.frame.columns])
-    st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.choices.dataset).name)))
+    st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.config.data).name)))
     st.dataframe(table.frame.head(200), hide_index=True, height=230)
     report_section(text_column, label_column)
     validation_section(len(table.frame))

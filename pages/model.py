@@ -5,8 +5,9 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import StudioError
-from core.models import ModelCard, language_advice, suggested_models
-from core.workspace import models_dir
+from core.models.catalogue import ModelCard, suggested_models
+from core.models.languages import language_advice
+from core.store.workspace import models_dir
 from ui import format as fmt
 from ui import loaders, page_setup, t
 from ui.i18n import t_engine
@@ -43,7 +44,7 @@ def use_model(model_id: str) -> None:
 
 
 def draw_card(card: ModelCard) -> None:
-    chosen = card.id == ctx.choices.model
+    chosen = card.id == ctx.config.model
     with st.container(border=True):
         st.markdown(f"#### {md(t('model.builtin_name') if card.source == 'built-in' else card.name)}")
         badges = [f":blue-badge[:material/check: {t('model.in_use')}]"] if chosen else []
@@ -62,10 +63,10 @@ def draw_card(card: ModelCard) -> None:
 
 def model_advice() -> tuple[str | None, str]:
     """A sentence when the chosen model does not know the language of the chosen data, and that language."""
-    from core.report import detect_language
+    from core.data.language import detect_language
 
-    info = loaders.model_info(ctx.choices.model)
-    data = loaders.texts(ctx.choices.dataset, ctx.choices.text_column, ctx.choices.label_column)
+    info = loaders.model_info(ctx.config.model)
+    data = loaders.texts(ctx.config.data, ctx.config.text_column, ctx.config.label_column)
     data_language = detect_language(data.texts)
     return language_advice(info, data_language), data_language
 
@@ -89,11 +90,11 @@ with guard():
     if not ctx.store.list_runs():
         st.info(t("model.newcomer"), icon=":material/waving_hand:")
     cards = list(loaders.model_cards(str(models_dir(ctx.workspace))))
-    if ctx.choices.model not in {c.id for c in cards}:
+    if ctx.config.model not in {c.id for c in cards}:
         try:
-            info = loaders.model_info(ctx.choices.model)
-            source = "local" if Path(ctx.choices.model).expanduser().exists() else "cache"
-            cards.append(ModelCard(ctx.choices.model, ctx.choices.model, source, info.path, info.size_mb,
+            info = loaders.model_info(ctx.config.model)
+            source = "local" if Path(ctx.config.model).expanduser().exists() else "cache"
+            cards.append(ModelCard(ctx.config.model, ctx.config.model, source, info.path, info.size_mb,
                                    info.parameters, info.languages, info.parameters is not None))
         except StudioError as error:
             show_error(error)
@@ -110,10 +111,10 @@ with guard():
     hub_section(expanded=data_language == "zh" and advice is not None)
 
     st.subheader(t("model.fit_title"))
-    st.caption(t("model.fit_intro", data=md(Path(ctx.choices.dataset).name)))
+    st.caption(t("model.fit_intro", data=md(Path(ctx.config.data).name)))
     if advice:
         key = "model.advice.zh_data" if data_language == "zh" else "model.advice.en_data"
-        name = t("model.builtin_name") if ctx.choices.model == "default" else ctx.choices.model
+        name = t("model.builtin_name") if ctx.config.model == "default" else ctx.config.model
         st.warning(t_engine(key, advice, model=md(name)), icon=":material/translate:")
     try:
         estimate_panel(ctx)

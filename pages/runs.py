@@ -8,13 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import runner
-from core.config import TrainConfig
 from core.errors import StudioError
-from core.export import bundle_name, compare_configs, model_zip_bytes, rename_run
-from core.review import best_scores
-from core.rundir import model_dir
-from core.store import RunRecord
+from core.runs import runner
+from core.runs.history import best_scores, compare_configs, rename_run
+from core.serve.export import bundle_name, model_zip_bytes
+from core.store.run_folder import model_dir
+from core.store.runs import RunRecord
+from core.train.config import TrainConfig
 from ui import format as fmt
 from ui import page_setup, t
 from ui.i18n import t_default

@@ -6,10 +6,11 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import DataError, StudioError
-from core.predict import run_model_folder
-from core.rundir import model_dir
-from core.store import RunRecord
+from core.serve.predictor import run_model_folder
+from core.store.run_folder import model_dir
+from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
+from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
 
 ctx = page_setup()
@@ -17,6 +18,7 @@ st.title(t("try.title"))
 st.caption(t("try.intro"))
 TEXT = "try_text"
 EXAMPLES = 6
+BATCH_FILE = "_try_batch_file"  # the uploaded file, saved in the workspace
 
 
 def run_label(run: RunRecord) -> str:
@@ -84,14 +86,15 @@ def sentence_section(predictor, run: RunRecord) -> None:
 def file_section(predictor, run: RunRecord) -> None:
     st.subheader(t("try.batch"))
     st.caption(t("try.batch_intro"))
-    file = st.file_uploader(t("try.batch_upload"), type=["csv", "tsv", "txt", "jsonl", "json", "xlsx", "parquet"],
-                            key="try_upload")
-    if file is None:
+    uploaded = new_upload(ctx, t("try.batch_upload"), "try_upload")
+    if uploaded is not None:
+        st.session_state[BATCH_FILE] = uploaded
+    path = st.session_state.get(BATCH_FILE)
+    if path is None or st.session_state.get("try_upload") is None:  # removed from the widget: nothing to label
         return
-    from core.data import detect_columns, read_table
-    from core.datasets import save_upload
+    from core.data.columns import detect_columns
+    from core.data.files import read_table
 
-    path = save_upload(ctx.workspace, file.name, file.getvalue())
     try:
         table = read_table(path)
     except DataError as error:
@@ -101,7 +104,7 @@ def file_section(predictor, run: RunRecord) -> None:
     detected, _ = detect_columns(table.frame)
     column = st.selectbox(t("try.batch_column"), columns, index=columns.index(detected) if detected in columns else 0)
     texts = [v if isinstance(v, str) else "" for v in table.frame[column].tolist()]
-    key = (file.file_id, run.id, column)
+    key = (str(path), run.id, column)
     if st.session_state.get("_try_table_key") != key:
         with st.spinner(t("try.batch_running", n=len(texts))):
             st.session_state["_try_table"] = predictor.predict_table(texts)
@@ -109,7 +112,7 @@ def file_section(predictor, run: RunRecord) -> None:
     result = st.session_state["_try_table"]
     st.dataframe(result, hide_index=True, height=300)
     st.download_button(t("try.download"), result.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{Path(file.name).stem}-predictions.csv", mime="text/csv",
+                       file_name=f"{Path(st.session_state['try_upload'].name).stem}-predictions.csv", mime="text/csv",
                        icon=":material/download:")
 
 

@@ -18,10 +18,10 @@ os.environ["STUDIO_STANDBY"] = "0"
 @pytest.fixture(scope="session")
 def finished_run_workspace(tmp_path_factory) -> Path:
     """A workspace with one completed run of a tiny BERT on toy sentiment data, trained in this process."""
-    from core.config import TrainConfig
-    from core.runner import claim_device, create_run
-    from core.store import RunStore
-    from core.worker import execute
+    from core.runs.runner import claim_device, create_run
+    from core.runs.worker import execute
+    from core.store.runs import RunStore
+    from core.train.config import TrainConfig
     from tests.tiny import build_tiny_bert, write_toy_csv
 
     root = tmp_path_factory.mktemp("finished")
@@ -51,7 +51,7 @@ def finished_workspace(finished_run_workspace, tmp_path, monkeypatch) -> Path:
     """A private copy of the finished-run workspace, so a test may change it."""
     import shutil
 
-    from core.store import RunStore
+    from core.store.runs import RunStore
 
     workspace = tmp_path / "finished-workspace"
     shutil.copytree(finished_run_workspace, workspace)
@@ -65,7 +65,7 @@ def finished_workspace(finished_run_workspace, tmp_path, monkeypatch) -> Path:
 @pytest.fixture()
 def no_workers(monkeypatch):
     """Queue runs without starting worker processes: Start and Resume only change the run store."""
-    from core import runner
+    from core.runs import runner
 
     monkeypatch.setattr(runner, "start_next", lambda store: None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.datasets import DEFAULT_SAMPLE
+from core.data.saved import DEFAULT_SAMPLE
 from tests.pagetext import messages, page_text
 from ui.state import load_choices
 
@@ -45,13 +45,13 @@ def test_the_data_doctor_finds_problems_and_a_click_saves_a_cleaned_copy(empty_w
     assert "blank text" in warnings and "repeat" in warnings and "more than one way" in warnings
     next(b for b in at.button if b.label == "Drop the blank rows").click().run()
     assert not at.exception
-    chosen = Path(load_choices(empty_workspace).dataset)
+    chosen = Path(load_choices(empty_workspace).config.data)
     assert chosen.name == "dirty-clean.csv" and chosen.parent == folder
     assert "Saved a cleaned copy" in messages(at, "success")
     assert "blank text" not in messages(at, "warning")
     next(b for b in at.button if b.label == "Merge the spellings").click().run()
     assert "more than one way" not in messages(at, "warning")
-    merged = Path(load_choices(empty_workspace).dataset)
+    merged = Path(load_choices(empty_workspace).config.data)
     assert merged.name == "dirty-clean-2.csv" and chosen.exists()  # each fix a new copy; nothing is lost
     assert "Positive" not in merged.read_text()
 
@@ -61,14 +61,14 @@ def test_no_label_column_is_said_in_a_sentence(empty_workspace, open_page):
     at.selectbox[2].select("").run()
     assert not at.exception
     assert "no label" in messages(at, "error").lower()
-    assert load_choices(empty_workspace).label_column == ""
+    assert load_choices(empty_workspace).config.label_column == ""
 
 
 def test_the_validation_share_is_kept(empty_workspace, open_page):
     at = open_page("data").run()
     at.slider[0].set_value(30).run()
     assert not at.exception
-    assert load_choices(empty_workspace).val_fraction == 0.3
+    assert load_choices(empty_workspace).config.val_fraction == 0.3
     assert "rows to learn from" in page_text(at)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from core.review import validation_report
-from core.store import RunStore
+from core.serve.validation import validation_report
+from core.store.runs import RunStore
 from tests.pagetext import messages, page_text
 from tests.tiny import write_toy_csv
 from ui.review_charts import cell_of, confusion_figure

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.data import load_texts
-from core.datasets import SAMPLE_DIR
-from core.labels import LabelStore
+from core.data.saved import SAMPLE_DIR
+from core.data.texts import load_texts
+from core.labels.store import LabelStore
 from tests.pagetext import messages, page_text
 from ui.labelling import HANDOVER
 from ui.state import load_choices, update_choices
@@ -146,15 +146,15 @@ def test_labelled_texts_go_to_training_in_one_click(empty_workspace, project, op
     button(at, "Train on these 3 texts").click().run()
     assert not at.exception
     choices = load_choices(empty_workspace)
-    assert (choices.text_column, choices.label_column) == ("text", "label")
-    data = load_texts(choices.dataset, "text", "label")
+    assert (choices.config.text_column, choices.config.label_column) == ("text", "label")
+    data = load_texts(choices.config.data, "text", "label")
     assert data.labels == ["positive", "negative", "negative"]
     downloads = [b.label for b in at.get("download_button")]
     assert downloads == ["CSV", "Excel"]
 
 
 def test_the_data_page_hands_an_unlabelled_file_to_the_label_page(empty_workspace, open_page):
-    update_choices(empty_workspace, dataset=str(UNLABELLED), text_column="text", label_column="")
+    update_choices(empty_workspace, data=str(UNLABELLED), text_column="text", label_column="")
     data = open_page("data").run()
     button(data, "Label these texts").click().run()
     assert not data.exception
@@ -202,9 +202,9 @@ def test_user_text_is_shown_literally(empty_workspace, open_page, tmp_path):
 
 
 def test_the_latest_model_suggests_labels_and_the_least_sure_text_comes_first(finished_workspace, open_page):
-    from core.review import validation_report
-    from core.store import RunStore
-    from core.suggest import suggesting_run
+    from core.labels.suggest import suggesting_run
+    from core.serve.validation import validation_report
+    from core.store.runs import RunStore
 
     run = RunStore(finished_workspace).list_runs(("completed",))[0]
     texts = validation_report(run.run_dir)["rows_table"]["text"].tolist()[:12]
@@ -234,8 +234,8 @@ def load_texts_of(texts: list[str], folder: Path):
 
 
 def predicted_confidences(run, texts: list[str]) -> list[float]:
-    from core.predict import Predictor, run_model_folder
-    from core.store import RunStore
+    from core.serve.predictor import Predictor, run_model_folder
+    from core.store.runs import RunStore
 
     predictor = Predictor(run_model_folder(RunStore(Path(run.run_dir).parents[1]), run.id))
     return predictor.predict_table(texts)["confidence"].tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from core.device import DeviceInfo
-from core.store import RunStore
+from core.store.runs import RunStore
 from tests.pagetext import messages, page_text
 from ui.state import load_choices, save_choices
 
@@ -28,7 +28,7 @@ def test_a_hub_id_that_cannot_be_downloaded_is_one_plain_sentence(empty_workspac
     next(b for b in at.button if b.label == "Fetch and use").click().run()
     assert not at.exception
     assert "offline" in messages(at, "error")
-    assert load_choices(empty_workspace).model == "default"  # the choice did not change
+    assert load_choices(empty_workspace).config.model == "default"  # the choice did not change
 
 
 def test_a_model_that_does_not_fit_offers_one_click_fixes(empty_workspace, open_page, monkeypatch):
@@ -36,7 +36,7 @@ def test_a_model_that_does_not_fit_offers_one_click_fixes(empty_workspace, open_
 
     monkeypatch.setattr(core.device, "describe_device", lambda: DeviceInfo("cuda", "Toy GPU", 2.0, 4, None))
     choices = load_choices(empty_workspace)
-    choices.overrides = {"batch_size": 256, "max_length": 512}
+    choices.config.batch_size, choices.config.max_length = 256, 512
     save_choices(empty_workspace, choices)
     at = open_page("model").run()
     assert not at.exception
@@ -44,14 +44,15 @@ def test_a_model_that_does_not_fit_offers_one_click_fixes(empty_workspace, open_
     fix = next(b for b in at.button if b.label.startswith("Use batch size"))
     fix.click().run()
     assert not at.exception
-    assert load_choices(empty_workspace).overrides["batch_size"] < 256
+    assert load_choices(empty_workspace).config.batch_size < 256
 
 
 def test_the_estimate_uses_the_speed_measured_by_a_finished_run(finished_workspace, open_page):
     run = RunStore(finished_workspace).list_runs()[0]
     choices = load_choices(finished_workspace)
-    choices.model, choices.dataset = run.config["model"], run.config["data"]
-    choices.preset, choices.overrides = "quick", {"max_length": run.config["max_length"]}
+    choices.config.model, choices.config.data = run.config["model"], run.config["data"]
+    choices.config = choices.config.with_preset("quick")
+    choices.config.max_length = run.config["max_length"]
     save_choices(finished_workspace, choices)
     at = open_page("model").run()
     assert not at.exception

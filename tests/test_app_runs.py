@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core.config import TrainConfig
-from core.runner import create_run
-from core.store import RunStore
+from core.runs.runner import create_run
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
 from tests.pagetext import messages, page_text
 
 

@@ -41,7 +41,7 @@ def test_the_language_switch_is_kept_across_a_refresh(empty_workspace, open_page
 
 
 def test_the_journey_marks_done_steps_from_the_store(finished_workspace, empty_workspace):
-    from core.store import RunStore
+    from core.store.runs import RunStore
 
     fresh = PageContext(empty_workspace, RunStore(empty_workspace), load_choices(empty_workspace), "en")
     assert journey(fresh) == {"model": "done", "data": "done", "train": "todo", "try": "todo"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from core.config import TrainConfig
-from core.runner import create_run
-from core.store import RunStore
+from core.runs.runner import create_run
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
 from tests.pagetext import messages, page_text
 from ui.state import load_choices, save_choices
 
@@ -47,8 +47,8 @@ def test_settings_are_kept_and_bad_data_is_a_sentence_at_start(empty_workspace, 
     batch = next(n for n in at.number_input if n.label == "Batch size")
     batch.set_value(8).run()
     choices = load_choices(empty_workspace)
-    assert choices.preset == "quick" and choices.overrides == {"batch_size": 8}
-    choices.dataset = str(empty_workspace / "missing.csv")
+    assert choices.config.preset == "quick" and choices.config.changed_from_preset() == {"batch_size": 8}
+    choices.config.data = str(empty_workspace / "missing.csv")
     save_choices(empty_workspace, choices)
     at = open_page("train").run()
     start_button(at).click().run()
@@ -60,7 +60,7 @@ def test_settings_are_kept_and_bad_data_is_a_sentence_at_start(empty_workspace, 
 def test_a_running_training_shows_progress_and_stop_asks_it_to_stop(empty_workspace, open_page, no_workers,
                                                                   tmp_path):
     store = RunStore(empty_workspace)
-    run = create_run(store, load_choices(empty_workspace).train_config())
+    run = create_run(store, load_choices(empty_workspace).config)
     now = time.time()
     store.update(run.id, status="running", pid=os.getpid(), heartbeat=now, started_at=now - 30, global_step=10,
                  max_steps=40, epoch=0.75, device="Test CPU (8 GB)")
@@ -79,7 +79,7 @@ def test_a_running_training_shows_progress_and_stop_asks_it_to_stop(empty_worksp
 
 def test_a_dead_worker_shows_interrupted_and_resume_queues_it_again(empty_workspace, open_page, no_workers):
     store = RunStore(empty_workspace)
-    run = create_run(store, load_choices(empty_workspace).train_config())
+    run = create_run(store, load_choices(empty_workspace).config)
     store.update(run.id, status="running", pid=2**22 + 12345, heartbeat=time.time(), started_at=time.time())
     at = open_page("train").run()
     assert not at.exception
@@ -92,7 +92,7 @@ def test_a_dead_worker_shows_interrupted_and_resume_queues_it_again(empty_worksp
 
 def test_a_failed_run_says_why_and_folds_its_log_away(empty_workspace, open_page, no_workers):
     store = RunStore(empty_workspace)
-    run = create_run(store, load_choices(empty_workspace).train_config())
+    run = create_run(store, load_choices(empty_workspace).config)
     store.update(run.id, status="failed", error="Training ran out of memory on Test GPU.", error_kind="out_of_memory",
                  error_fix="Lower the batch size (e.g. 8) and start again.", ended_at=time.time())
     (empty_workspace / "runs" / run.id / "log.txt").write_text("line one\nTraceback: something deep\n")
@@ -114,6 +114,6 @@ def test_a_finished_run_shows_its_curves_and_scores(finished_workspace, open_pag
 
 
 def test_the_shown_config_matches_what_start_would_submit(empty_workspace):
-    config = load_choices(empty_workspace).train_config()
+    config = load_choices(empty_workspace).config
     assert isinstance(config, TrainConfig) and config.text_column == "text" and config.label_column == "label"
     config.validate()

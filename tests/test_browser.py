@@ -109,10 +109,10 @@ def wait_for_health(url: str, server: subprocess.Popen, log: Path, seconds: floa
 
 
 def worker_pids(workspace: Path) -> set[int]:
-    """Training workers of this workspace: the pids in its run store, and any `core.worker ... --workspace W`."""
+    """Training workers of this workspace: the pids in its run store, and any `core.runs.worker ... --workspace W`."""
     pids: set[int] = set()
     try:
-        from core.store import RunStore
+        from core.store.runs import RunStore
 
         pids |= {r.pid for r in RunStore(workspace).list_runs() if r.pid}
     except Exception:  # noqa: BLE001 - no store yet, or a damaged one: the /proc scan below still finds them
@@ -123,7 +123,7 @@ def worker_pids(workspace: Path) -> set[int]:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"core.worker" in argv and str(workspace).encode() in argv:
+            if b"core.runs.worker" in argv and str(workspace).encode() in argv:
                 pids.add(int(entry.name))
     return pids
 
@@ -327,7 +327,7 @@ def quick_one_epoch(page: Page, cat: dict[str, str]) -> None:
 
 def start_training(studio: Studio, page: Page, cat: dict[str, str]):
     """Press Start on the Train page; (the run store, the new run, when Start was pressed) once the page shows it."""
-    from core.store import RunStore
+    from core.store.runs import RunStore
 
     store = RunStore(studio.workspace)
     earlier = {r.id for r in store.list_runs()}
@@ -365,7 +365,7 @@ def wait_until_finished(page: Page, cat: dict[str, str], store, run, seconds: fl
 
 def test_every_page_draws_on_a_fresh_workspace(studio, page, capsys):
     """A newcomer's first look at each page of the navigation: no failure, its title; how long each takes to draw."""
-    from core.store import RunStore
+    from core.store.runs import RunStore
     from ui.shell import PAGES
 
     fresh = not RunStore(studio.workspace).list_runs()

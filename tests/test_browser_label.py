@@ -85,8 +85,8 @@ def give(page: Page, n: int, label: str, by_key: bool) -> None:
 
 
 def test_label_train_evaluate_download(studio, page, capsys, tmp_path):
-    from core.export import bundle_name
-    from core.labels import LabelStore
+    from core.labels.store import LabelStore
+    from core.serve.export import bundle_name
     from ui.state import load_choices
 
     cat = catalogue("en")

@@ -11,16 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.data import (
-    LabelledTexts,
-    detect_columns,
-    label_names,
-    load_texts,
-    prepare_for_training,
-    read_table,
-)
+from core.data.columns import detect_columns
+from core.data.files import read_table
+from core.data.split import split_train_val
+from core.data.texts import LabelledTexts, label_names, load_texts, prepare_for_training
 from core.errors import DataError
-from core.split import split_train_val
 
 TEXTS = ["I loved this film, truly.", "Terrible acting and a dull plot", "A fine evening out", "Never again"]
 LABELS = ["positive", "negative", "positive", "negative"]
@@ -179,7 +174,8 @@ def test_seventy_thousand_rows_load_in_a_couple_of_seconds(tmp_path):
 
 
 def test_importing_the_data_layer_stays_light():
-    code = "import sys, core.data, core.report, core.split; print('torch' in sys.modules, 'sklearn' in sys.modules)"
+    code = ("import sys, core.data.texts, core.data.check, core.data.split; "
+            "print('torch' in sys.modules, 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[1]).stdout
     assert out.split() == ["False", "False"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import TrainConfig
 from core.device import DeviceInfo
-from core.estimate import (
+from core.store.runs import RunRecord
+from core.train.config import TrainConfig
+from core.train.estimate import (
     GB,
     TokenStats,
     estimate,
@@ -16,7 +17,6 @@ from core.estimate import (
     measured_speed,
     model_shape,
 )
-from core.store import RunRecord
 
 CPU = DeviceInfo("cpu", "Test CPU", 16.0, 4, None)
 SMALL_GPU = DeviceInfo("cuda", "NVIDIA T4", 4.0, 8, None)

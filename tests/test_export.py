@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from core.config import TrainConfig
 from core.errors import RunError
-from core.export import compare_configs, model_card, model_zip, model_zip_bytes, rename_run
-from core.runner import claim_device, create_run
-from core.store import RunStore
-from core.worker import execute
+from core.runs.history import compare_configs, rename_run
+from core.runs.runner import claim_device, create_run
+from core.runs.worker import execute
+from core.serve.export import model_zip, model_zip_bytes
+from core.serve.model_card import model_card
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
 from tests.tiny import build_tiny_bert, write_toy_csv
 
 FRESH_ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": ""}

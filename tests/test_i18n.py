@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from core import errors
-from core.config import PRESETS
-from core.store import STATUSES
+from core.store.runs import STATUSES
+from core.train.config import PRESETS
 from ui.i18n import LANGUAGES, LOCALES, translate
 from ui.shell import PAGES
 from ui.widgets import advanced_specs
@@ -75,9 +75,9 @@ def test_keys_built_at_run_time_exist(key):
 
 
 def test_report_problems_are_translated_by_their_code():
-    import core.report
+    import core.data.problems
 
-    codes = set(re.findall(r'Problem\([^,()]+,\s*"(\w+)"', Path(core.report.__file__).read_text()))
+    codes = set(re.findall(r'Problem\([^,()]+,\s*"(\w+)"', Path(core.data.problems.__file__).read_text()))
     assert {"blank_texts", "duplicates", "label_variants", "small_classes"} <= codes
     chinese = load("zh")
     for code in codes:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.data import LabelledTexts, load_texts, prepare_for_training
-from core.labels import LabelConflict, LabelError, LabelStore, create_project, export_for_training
+from core.data.texts import LabelledTexts, load_texts, prepare_for_training
+from core.labels.records import LabelConflict, LabelError
+from core.labels.store import LabelStore, create_project, export_for_training
 
 
 def texts(n: int = 10, labels: list[str | None] | None = None) -> LabelledTexts:

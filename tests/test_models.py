@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from core import models
 from core.errors import DataError, ModelError
+from core.models import hub
+from core.models.catalogue import list_models, suggested_models
+from core.models.inspect import ModelInfo, inspect_model
+from core.models.languages import CHINESE_CAPABLE_MODELS, guess_languages, language_advice
+from core.models.loading import load_classifier, load_tokenizer
+from core.models.resolve import DEFAULT_MODEL, resolve_model
 
 SENTENCES = ["the movie was good", "the movie was bad", "a fine film", "what a dull story", "good fun"]
 BERT_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "movie", "was", "good", "bad", "a", "fine",
@@ -76,7 +81,8 @@ def _trainable(net) -> tuple[list[str], int, int]:
 
 
 def test_import_does_not_pull_in_torch_or_transformers():
-    code = "import sys, core.models; print(sorted({'torch', 'transformers', 'peft'} & set(sys.modules)))"
+    code = ("import sys, core.models.catalogue, core.models.inspect, core.models.loading, core.models.tokens; "
+            "print(sorted({'torch', 'transformers', 'peft'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
@@ -90,7 +96,7 @@ def test_encoder_classifier_runs_and_carries_user_labels(tiny_bert, tmp_path):
     from transformers import AutoConfig
 
     labels = ["负面", "正面", "neutral"]
-    net, tokenizer = models.load_classifier(str(tiny_bert), labels)
+    net, tokenizer = load_classifier(str(tiny_bert), labels)
     batch = tokenizer(["the movie was good", "正面 好 电影 the fine film was good fun"], padding=True,
                       return_tensors="pt")
     assert batch["attention_mask"][0].sum() < batch["attention_mask"][1].sum()  # really padded
@@ -107,7 +113,7 @@ def test_encoder_classifier_runs_and_carries_user_labels(tiny_bert, tmp_path):
 def test_decoder_classifier_gets_pad_token_and_reads_last_real_token(tiny_gpt2):
     import torch
 
-    net, tokenizer = models.load_classifier(str(tiny_gpt2), ["neg", "pos"])
+    net, tokenizer = load_classifier(str(tiny_gpt2), ["neg", "pos"])
     assert tokenizer.pad_token is not None and tokenizer.pad_token == tokenizer.eos_token
     assert net.config.pad_token_id == tokenizer.pad_token_id
     net.eval()
@@ -125,7 +131,7 @@ def test_decoder_classifier_gets_pad_token_and_reads_last_real_token(tiny_gpt2):
 @pytest.mark.parametrize("fixture, head", [("tiny_bert", "classifier"), ("tiny_gpt2", "score")])
 def test_lora_trains_only_adapters_and_head(fixture, head, request):
     folder = request.getfixturevalue(fixture)
-    net, _ = models.load_classifier(str(folder), ["a", "b"], lora=True, lora_r=4)
+    net, _ = load_classifier(str(folder), ["a", "b"], lora=True, lora_r=4)
     names, trainable, total = _trainable(net)
     assert 0 < trainable < total
     assert any("lora_" in n for n in names)
@@ -137,7 +143,7 @@ def test_real_packaged_model_loads_as_classifier(capfd, caplog):
     import torch
 
     caplog.set_level("INFO", logger="core.models")
-    net, tokenizer = models.load_classifier(models.DEFAULT_MODEL, ["neg", "pos"])
+    net, tokenizer = load_classifier(DEFAULT_MODEL, ["neg", "pos"])
     batch = tokenizer(["I loved it", "I did not like this film at all"], padding=True, truncation=True,
                       return_tensors="pt")
     with torch.no_grad():
@@ -151,9 +157,9 @@ def test_real_packaged_model_loads_as_classifier(capfd, caplog):
 
 def test_labels_are_checked():
     with pytest.raises(DataError):
-        models.load_classifier(models.DEFAULT_MODEL, ["only"])
+        load_classifier(DEFAULT_MODEL, ["only"])
     with pytest.raises(DataError):
-        models.load_classifier(models.DEFAULT_MODEL, ["a", "b", "a"])
+        load_classifier(DEFAULT_MODEL, ["a", "b", "a"])
 
 
 def test_bin_only_folder_is_refused(tiny_bert, tmp_path):
@@ -164,9 +170,9 @@ def test_bin_only_folder_is_refused(tiny_bert, tmp_path):
     torch.save(load_file(folder / "model.safetensors"), folder / "pytorch_model.bin")
     (folder / "model.safetensors").unlink()
     with pytest.raises(ModelError) as caught:
-        models.load_classifier(str(folder), ["a", "b"])
+        load_classifier(str(folder), ["a", "b"])
     assert "pytorch_model.bin" in caught.value.message and "safetensors" in caught.value.fix
-    card = next(c for c in models.list_models([tmp_path]) if c.path == str(folder.resolve()))
+    card = next(c for c in list_models([tmp_path]) if c.path == str(folder.resolve()))
     assert not card.ready and ".bin" in card.description
 
 
@@ -174,8 +180,8 @@ def test_damaged_weights_give_a_model_error(tiny_bert, tmp_path):
     folder = _copy(tiny_bert, tmp_path / "damaged")
     (folder / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!")
     with pytest.raises(ModelError, match="damaged"):
-        models.load_classifier(str(folder), ["a", "b"])
-    assert models.inspect_model(str(folder)).parameters is None
+        load_classifier(str(folder), ["a", "b"])
+    assert inspect_model(str(folder)).parameters is None
 
 
 def test_unknown_architecture_gives_a_model_error(tiny_bert, tmp_path):
@@ -184,12 +190,12 @@ def test_unknown_architecture_gives_a_model_error(tiny_bert, tmp_path):
     config["model_type"] = "no-such-architecture"
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError) as caught:
-        models.load_classifier(str(folder), ["a", "b"])
+        load_classifier(str(folder), ["a", "b"])
     assert caught.value.fix
 
 
 def test_load_tokenizer_gives_a_real_length_limit(tiny_gpt2):
-    tokenizer = models.load_tokenizer(str(tiny_gpt2))
+    tokenizer = load_tokenizer(str(tiny_gpt2))
     assert tokenizer.model_max_length == 64  # from n_positions, not the 1e30 "no limit" placeholder
 
 
@@ -197,28 +203,28 @@ def test_load_tokenizer_gives_a_real_length_limit(tiny_gpt2):
 
 
 def test_default_resolves_to_the_packaged_folder():
-    folder = models.resolve_model(models.DEFAULT_MODEL)
+    folder = resolve_model(DEFAULT_MODEL)
     assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
-    assert models.resolve_model("") == folder
+    assert resolve_model("") == folder
 
 
 def test_folder_without_config_is_refused(tmp_path):
     (tmp_path / "vocab.txt").write_text("[PAD]\n")
     with pytest.raises(ModelError) as caught:
-        models.resolve_model(str(tmp_path))
+        resolve_model(str(tmp_path))
     assert "config.json" in caught.value.message and caught.value.fix
 
 
 def test_adapter_only_folder_is_explained(tmp_path):
     (tmp_path / "adapter_config.json").write_text("{}")
     with pytest.raises(ModelError, match="LoRA adapters"):
-        models.resolve_model(str(tmp_path))
+        resolve_model(str(tmp_path))
 
 
 @pytest.mark.parametrize("name", ["./no/such/folder", "/definitely/not/here", "not a model!", "a/b/c"])
 def test_missing_paths_and_malformed_ids_are_refused(name):
     with pytest.raises(ModelError) as caught:
-        models.resolve_model(name)
+        resolve_model(name)
     assert caught.value.fix
 
 
@@ -226,16 +232,16 @@ def test_offline_hub_id_fails_fast(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     start = time.monotonic()
     with pytest.raises(ModelError) as caught:
-        models.resolve_model("fine-tune-studio-tests/not-in-any-cache")
+        resolve_model("fine-tune-studio-tests/not-in-any-cache")
     assert "offline" in caught.value.message and "built-in" in caught.value.fix
     assert time.monotonic() - start < 30  # loose: the point is no long stall of retries
 
 
 def test_unreachable_hub_fails_fast(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(models, "_hub_answers", lambda timeout=3.0: False)
+    monkeypatch.setattr(hub, "_hub_answers", lambda timeout=3.0: False)
     with pytest.raises(ModelError, match="offline"):
-        models.resolve_model("fine-tune-studio-tests/not-in-any-cache")
+        resolve_model("fine-tune-studio-tests/not-in-any-cache")
 
 
 def _fake_cache(root: Path, repo_id: str, source: Path) -> Path:
@@ -260,8 +266,8 @@ def test_hub_id_found_in_cache_works_offline(tiny_bert, tmp_path, monkeypatch):
     snapshot = _fake_cache(tmp_path, "acme/tiny-bert", tiny_bert)
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert models.resolve_model("acme/tiny-bert") == snapshot
-    cards = models.list_models(cache_dir=tmp_path)
+    assert resolve_model("acme/tiny-bert") == snapshot
+    cards = list_models(cache_dir=tmp_path)
     card = next(c for c in cards if c.id == "acme/tiny-bert")
     assert card.source == "cache" and card.ready and card.parameters
 
@@ -271,20 +277,20 @@ def test_hub_id_found_in_cache_works_offline(tiny_bert, tmp_path, monkeypatch):
 
 def test_list_models_puts_builtin_first_and_finds_local_folders(tiny_bert, tmp_path):
     (tmp_path / "not-a-model").mkdir()
-    cards = models.list_models([tiny_bert.parent, tmp_path, tmp_path / "missing"], cache_dir=tmp_path / "none")
-    assert cards[0].id == models.DEFAULT_MODEL and cards[0].source == "built-in" and cards[0].ready
+    cards = list_models([tiny_bert.parent, tmp_path, tmp_path / "missing"], cache_dir=tmp_path / "none")
+    assert cards[0].id == DEFAULT_MODEL and cards[0].source == "built-in" and cards[0].ready
     assert cards[0].languages == ["en"] and cards[0].parameters
     local = [c for c in cards if c.source == "local"]
     assert [c.name for c in local if c.path == str(tiny_bert.resolve())] == ["tiny-bert"]
     assert all(c.name != "not-a-model" for c in cards)
     mine = next(c for c in local if c.name == "tiny-bert")
-    assert mine.ready and mine.parameters > 0 and models.resolve_model(mine.id) == tiny_bert.resolve()
+    assert mine.ready and mine.parameters > 0 and resolve_model(mine.id) == tiny_bert.resolve()
     assert json.dumps(mine.to_dict())
 
 
 def test_suggested_models_are_chinese_capable_hub_cards():
-    cards = models.suggested_models()
-    assert [c.id for c in cards] == models.CHINESE_CAPABLE_MODELS
+    cards = suggested_models()
+    assert [c.id for c in cards] == CHINESE_CAPABLE_MODELS
     assert all(c.source == "hub" and not c.ready and c.languages for c in cards)
 
 
@@ -292,7 +298,7 @@ def test_suggested_models_are_chinese_capable_hub_cards():
 
 
 def test_inspect_real_packaged_model():
-    info = models.inspect_model(models.DEFAULT_MODEL)
+    info = inspect_model(DEFAULT_MODEL)
     assert info.architecture.startswith("Bert") and info.model_type == "bert"
     assert 22_000_000 < info.parameters < 23_500_000
     assert info.max_positions == 512 and info.vocab_size == 30522
@@ -303,19 +309,19 @@ def test_inspect_real_packaged_model():
 
 
 def test_inspect_decoder(tiny_gpt2):
-    info = models.inspect_model(str(tiny_gpt2))
+    info = inspect_model(str(tiny_gpt2))
     assert info.is_decoder and info.architecture == "GPT2LMHeadModel"
     assert info.max_positions == 64 and info.hidden_size == 32 and info.layers == 2
 
 
 def test_language_advice():
-    info = models.inspect_model(models.DEFAULT_MODEL)
-    advice = models.language_advice(info, "zh")
-    assert advice and all(name in advice for name in models.CHINESE_CAPABLE_MODELS)
-    assert models.language_advice(info, "en") is None
-    multilingual = models.ModelInfo(**{**info.to_dict(), "id": "FacebookAI/xlm-roberta-base",
+    info = inspect_model(DEFAULT_MODEL)
+    advice = language_advice(info, "zh")
+    assert advice and all(name in advice for name in CHINESE_CAPABLE_MODELS)
+    assert language_advice(info, "en") is None
+    multilingual = ModelInfo(**{**info.to_dict(), "id": "FacebookAI/xlm-roberta-base",
                                        "languages": ["multilingual"]})
-    assert models.language_advice(multilingual, "zh") is None
+    assert language_advice(multilingual, "zh") is None
 
 
 @pytest.mark.parametrize("name, config, expected", [
@@ -328,20 +334,21 @@ def test_language_advice():
     ("/runs/8/model", {"model_type": "somethingnew", "vocab_size": 7}, []),
 ])
 def test_guess_languages(name, config, expected):
-    assert models.guess_languages(name, config) == expected
+    assert guess_languages(name, config) == expected
 
 
 def test_the_token_counter_counts_like_the_full_tokenizer_without_loading_transformers():
     import subprocess
     import sys
 
-    from core.models import load_token_counter, load_tokenizer
+    from core.models.loading import load_tokenizer
+    from core.models.tokens import load_token_counter
 
     texts = ["hello world, this is fine", "质量很好，物流也快", "a " * 300]
     counted = [len(ids) for ids in load_token_counter("default")(texts)["input_ids"]]
     full = [len(ids) for ids in load_tokenizer("default")(texts, truncation=False)["input_ids"]]
     assert counted == full
-    code = ("import sys; from core.models import load_token_counter; load_token_counter('default')(['hi']); "
+    code = ("import sys; from core.models.tokens import load_token_counter; load_token_counter('default')(['hi']); "
             "print('transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])

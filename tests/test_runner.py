@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import TrainConfig
-from core.rundir import checkpoint_steps
-from core.runner import delete_run, refresh, resume_run, stop_run, submit
-from core.store import RunStore
+from core.runs.runner import delete_run, refresh, resume_run, stop_run, submit
+from core.store.run_folder import checkpoint_steps
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
 from tests.tiny import build_tiny_bert, write_toy_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +158,7 @@ def test_deleting_a_running_run_stops_it_first(tmp_path, tiny_model, store):
 
 
 def _alive(pid: int) -> bool:
-    from core.runner import process_alive
+    from core.runs.processes import process_alive
 
     return process_alive(pid)
 
@@ -190,7 +190,7 @@ def test_unknown_run_is_one_plain_sentence(tmp_path):
 
 
 def test_a_standby_worker_takes_the_next_run_and_then_leaves(tmp_path, tiny_model, store, monkeypatch):
-    from core.runner import ensure_standby
+    from core.runs.standby import ensure_standby
 
     monkeypatch.setenv("STUDIO_STANDBY", "1")
     pid = ensure_standby(store)

@@ -4,7 +4,7 @@ import random
 
 import torch
 
-from core.sampler import ShuffledLengthBatches
+from core.train.sampler import ShuffledLengthBatches
 
 
 def padded_tokens(order: list[int], lengths: list[int], batch: int) -> int:

@@ -3,7 +3,7 @@
 import sqlite3
 import time
 
-from core.store import RunRecord, RunStore
+from core.store.runs import RunRecord, RunStore
 
 
 def make_run(store: RunStore, run_id: str, created: float) -> RunRecord:

@@ -1,11 +1,11 @@
-"""core.suggest: which model may suggest labels, and the least sure unlabelled text first."""
+"""core.labels.suggest: which model may suggest labels, and the least sure unlabelled text first."""
 
 from __future__ import annotations
 
-from core.data import LabelledTexts
-from core.labels import LabelStore
-from core.store import RunRecord, RunStore
-from core.suggest import most_uncertain, suggesting_run
+from core.data.texts import LabelledTexts
+from core.labels.store import LabelStore
+from core.labels.suggest import most_uncertain, suggesting_run
+from core.store.runs import RunRecord, RunStore
 
 
 def test_the_least_sure_unlabelled_text_comes_first(tmp_path):

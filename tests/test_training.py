@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.config import TrainConfig
 from core.errors import ConfigError, DataError
-from core.runner import claim_device, create_run
-from core.store import RunStore
-from core.worker import execute
+from core.runs.runner import claim_device, create_run
+from core.runs.worker import execute
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
 from tests.tiny import build_tiny_bert, build_tiny_gpt2, write_toy_csv
 
 
@@ -96,7 +96,7 @@ def test_lora_trains_and_saves_a_plain_model(tmp_path, tiny_bert, toy_data):
 
 
 def test_checkpoints_every_n_steps_and_at_epoch_ends(tmp_path, tiny_bert, toy_data):
-    from core.rundir import checkpoint_steps
+    from core.store.run_folder import checkpoint_steps
 
     _, run = train_here(tmp_path, data=str(toy_data), model=str(tiny_bert), epochs=2, checkpoint_steps=3)
     # 128 training rows / 16 = 8 steps an epoch; the two newest kept plus the best
@@ -137,7 +137,7 @@ def test_validate_reports_every_problem_at_once(tmp_path):
     (ValueError("something odd"), "error", "log"),
 ])
 def test_failures_in_training_become_one_plain_sentence_with_a_fix(error, kind, words):
-    from core.worker import classify_failure
+    from core.runs.worker import classify_failure
 
     failure = classify_failure(error, "NVIDIA T4")
     assert failure.kind == kind

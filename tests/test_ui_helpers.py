@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from core.store import RunRecord
+from core.store.runs import RunRecord
 from ui import charts, loaders
 from ui.progress import progress, seconds_per_step
 

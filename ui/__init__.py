@@ -5,12 +5,15 @@ Every page starts with `ctx = page_setup()`, so it works on its own (AppTest) as
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.store import RunStore
-from core.workspace import workspace_path
+from core.labels.store import LabelStore
+from core.store.runs import RunStore
+from core.store.workspace import workspace_path
+from core.train.config import TrainConfig
 from ui.i18n import choose_language, t
 from ui.state import Choices, load_choices, update_choices
 
@@ -24,8 +27,18 @@ class PageContext:
     choices: Choices
     language: str
 
+    @functools.cached_property
+    def labels(self) -> LabelStore:
+        """The labelling projects of this workspace."""
+        return LabelStore(self.workspace)
+
+    @property
+    def config(self) -> TrainConfig:
+        """The run Start would submit: model, data, columns and every setting."""
+        return self.choices.config
+
     def update(self, **changes: Any) -> Choices:
-        """Change the user's choices and save them in the workspace at once."""
+        """Change the user's choices (a TrainConfig field's name changes that setting) and save them at once."""
         self.choices = update_choices(self.workspace, **changes)
         return self.choices
 

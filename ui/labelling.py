@@ -15,9 +15,10 @@ from typing import Any
 import streamlit as st
 
 from core.errors import StudioError
-from core.labels import LabelConflict, LabelStore, new_session_id
-from core.suggest import most_uncertain
-from core.workspace import workspace_path
+from core.labels.records import LabelConflict, new_session_id
+from core.labels.store import LabelStore
+from core.labels.suggest import most_uncertain
+from core.store.workspace import workspace_path
 from ui.i18n import t
 from ui.widgets import IN_APP, md
 

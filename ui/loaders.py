@@ -35,7 +35,7 @@ def file_stamp(path: str | Path) -> tuple[int, int]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _table(path: str, stamp: tuple[int, int]):
-    from core.data import read_table
+    from core.data.files import read_table
 
     return read_table(path)
 
@@ -47,7 +47,7 @@ def table(path: str):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _texts(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None):
-    from core.data import load_texts
+    from core.data.texts import load_texts
 
     return load_texts(path, text_column, label_column)
 
@@ -60,7 +60,8 @@ def texts(path: str, text_column: str | None, label_column: str | None):
 @st.cache_resource(max_entries=4, show_spinner=False)
 def tokenizer(model: str) -> Any:
     """Counts the model's tokens for the data report; transformers is needed only without a tokenizer.json."""
-    from core.models import load_token_counter, resolve_model
+    from core.models.resolve import resolve_model
+    from core.models.tokens import load_token_counter
 
     if not (resolve_model(model) / "tokenizer.json").exists():
         import_heavy_libraries()  # waits for the warm-up when it is still importing
@@ -70,13 +71,13 @@ def tokenizer(model: str) -> Any:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
             model: str | None, max_length: int):
-    from core import report as doctor
+    from core.data.check import add_model_advice, build_report
 
     data = texts(path, text_column, label_column)
     tok = tokenizer(model) if model else None
-    report = doctor.build_report(data, tok, max_length)
-    if model and hasattr(doctor, "add_model_advice"):
-        report = doctor.add_model_advice(report, model)  # the model does not know the texts' language
+    report = build_report(data, tok, max_length)
+    if model:
+        report = add_model_advice(report, model)  # the model does not know the texts' language
     lengths = None
     if tok is not None:
         sample = [x for x in data.texts if x.strip()][:5000]
@@ -92,7 +93,7 @@ def report(path: str, text_column: str | None, label_column: str | None, model: 
 @st.cache_data(ttl=60, show_spinner=False)
 def model_cards(models_dir: str) -> list:
     """The model catalogue: built in, local folders, the Hugging Face cache (no network)."""
-    from core.models import list_models
+    from core.models.catalogue import list_models
 
     return list_models([models_dir])
 
@@ -100,14 +101,14 @@ def model_cards(models_dir: str) -> list:
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def model_info(model: str):
     """What a model is (core.models.ModelInfo), from its config and weight headers."""
-    from core.models import inspect_model
+    from core.models.inspect import inspect_model
 
     return inspect_model(model)
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
 def _predictor(folder: str, stamp: tuple[int, int]):
-    from core.predict import Predictor
+    from core.serve.predictor import Predictor
 
     import_heavy_libraries()
     predictor = Predictor(folder)

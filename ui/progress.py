@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from core.store import RunRecord
+from core.store.runs import RunRecord
 
 
 @dataclass

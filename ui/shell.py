@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.device import describe_device
-from core.store import FINISHED
+from core.store.runs import FINISHED
 from ui import PageContext
 from ui import format as fmt
 from ui.i18n import LANGUAGES, set_language, t
@@ -29,10 +29,10 @@ NUMBERS = ["counter_1", "counter_2", "counter_3", "counter_4", "counter_5", "cou
 
 def journey(ctx: PageContext) -> dict[str, str]:
     """Each step's state from what is saved: 'done', 'active' (a training runs) or 'todo'."""
-    choices = ctx.choices
+    choices, config = ctx.choices, ctx.config
     runs = ctx.store.list_runs()
-    state = {"model": "done" if choices.model else "todo",
-             "data": "done" if Path(choices.dataset).is_file() and choices.label_column != "" else "todo",
+    state = {"model": "done" if config.model else "todo",
+             "data": "done" if Path(config.data).is_file() and config.label_column != "" else "todo",
              "train": "todo", "try": "done" if choices.tried else "todo"}
     if any(r.status in ("running", "queued") for r in runs):
         state["train"] = "active"

@@ -1,6 +1,6 @@
 """Widgets the pages share: errors as sentences, the training settings, the will-it-fit panel.
 
-No business logic here: settings come from `core.config.field_specs()`, estimates from `core.estimate`.
+No business logic here: settings come from `core.train.config.field_specs()`, estimates from `core.train.estimate`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from core.config import PRESETS, TrainConfig, field_specs
 from core.errors import StudioError
+from core.train.config import PRESETS, TrainConfig, field_specs
 from ui import format as fmt
 from ui.i18n import t, t_default, t_engine
-from ui.state import CHOSEN_ELSEWHERE
 
 log = logging.getLogger(__name__)
 
@@ -70,43 +69,40 @@ def next_step(page: str, label_key: str, icon: str = ":material/arrow_forward:")
 # --------------------------------------------------------------------------------------- settings
 
 def advanced_specs() -> list[dict[str, Any]]:
-    return [s for s in field_specs() if s["advanced"] and s["name"] not in CHOSEN_ELSEWHERE]
+    """The settings folded away on the Train page; the model and the data are chosen on their own pages."""
+    return [s for s in field_specs() if s["advanced"] and s["page"] == "train"]
 
 
 def preset_picker(ctx) -> None:
-    """Quick / balanced / best; switching drops the changes the old preset's values had."""
-    choices = ctx.choices
+    """Quick / balanced / best; switching puts the new preset's values in place of the old one's."""
+    config = ctx.config
     names = list(PRESETS)
-    current = choices.preset if choices.preset in PRESETS else "balanced"
-    picked = st.radio(t("train.preset"), names, index=names.index(current), horizontal=True,
+    picked = st.radio(t("train.preset"), names, index=names.index(config.preset), horizontal=True,
                       format_func=lambda p: t(f"preset.{p}"), captions=[t(f"preset.{p}.help") for p in names])
-    if picked != current:
-        preset_keys = set(PRESETS[current]) | set(PRESETS[picked])
-        ctx.update(preset=picked, overrides={k: v for k, v in choices.overrides.items() if k not in preset_keys})
+    if picked != config.preset:
+        ctx.update(config=config.with_preset(picked))
 
 
 def settings_expander(ctx) -> None:
     """Every advanced setting of TrainConfig, folded away, generated from its field metadata."""
-    choices = ctx.choices
-    base = TrainConfig.from_preset(choices.preset if choices.preset in PRESETS else "balanced").to_dict()
-    current = choices.settings()
-    changed = {k: v for k, v in choices.overrides.items() if k in base and v != base[k]}
+    config = ctx.config
+    changed = config.changed_from_preset()
     title = t("train.advanced") + (f" · {t('train.changed', n=len(changed))}" if changed else "")
     # a fixed key: the title changes with the count, and a new title would otherwise fold the panel away mid-edit
     with st.expander(title, icon=":material/tune:", key="advanced_settings"):
         columns = st.columns(3)
-        new = dict(changed)
+        new = {}
         for i, spec in enumerate(advanced_specs()):
-            name = spec["name"]
+            name, current = spec["name"], getattr(config, spec["name"])
             with columns[i % 3]:
-                value = field_widget(spec, current[name], disabled=name == "lora_r" and not current["lora"])
-            if value != current[name]:
+                value = field_widget(spec, current, disabled=name == "lora_r" and not config.lora)
+            if value != current:
                 new[name] = value
-        new = {k: v for k, v in new.items() if v != base.get(k)}
         if changed and st.button(t("train.reset"), icon=":material/restart_alt:"):
-            new = {}
-    if new != changed:
-        ctx.update(overrides=new)
+            base = TrainConfig.from_preset(config.preset)
+            new = {name: getattr(base, name) for name in changed}
+    if new:
+        ctx.update(**new)
         st.rerun()
 
 
@@ -138,19 +134,18 @@ def field_widget(spec: dict[str, Any], value: Any, disabled: bool = False) -> An
 def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     """The estimate for the current choices on this device, its fixes, and the device; None when unknown."""
     from core.device import describe_device
-    from core.estimate import estimate, fixes, guess_tokens, measured_speed
+    from core.train.estimate import estimate, fixes, guess_tokens, measured_speed
     from ui import loaders
 
-    choices = ctx.choices
-    info = loaders.model_info(choices.model)
+    config = ctx.config
+    info = loaders.model_info(config.model)
     if not info.parameters:
         return None
-    data = loaders.texts(choices.dataset, choices.text_column, choices.label_column)
+    data = loaders.texts(config.data, config.text_column, config.label_column)
     rows = sum(1 for text, label in zip(data.texts, data.labels, strict=True)
                if text.strip() and (label or data.label_column is None))
-    train_rows = rows if choices.val_data else max(1, round(rows * (1 - choices.val_fraction)))
+    train_rows = rows if config.val_data else max(1, round(rows * (1 - config.val_fraction)))
     tokens = guess_tokens(data.texts)
-    config = choices.train_config()
     device = describe_device()
     measured = measured_speed(ctx.store.list_runs(("completed",)), config, device, tokens)
     shape = {"hidden_size": info.hidden_size, "layers": info.layers}
@@ -167,7 +162,7 @@ def estimate_panel(ctx, compact: bool = False) -> None:
         st.info(t("estimate.unknown"))
         return
     result, fix_list, device = found
-    epochs = ctx.choices.settings()["epochs"]
+    epochs = ctx.config.epochs
     basis = t("estimate.measured", run=result.measured_run) if result.measured else t("estimate.rough")
     memory = t("estimate.memory_value", need=fmt.gigabytes(result.memory_gb), have=fmt.gigabytes(result.available_gb))
     timing = t("estimate.time_value", epoch=fmt.duration(result.seconds_per_epoch), epochs=f"{epochs:g}",
@@ -192,7 +187,7 @@ def estimate_panel(ctx, compact: bool = False) -> None:
             values = {k: v for k, v in fix.overrides.items()}
             label = t(f"estimate.fix.{fix.code}", **values, need=fmt.gigabytes(fix.estimate.memory_gb))
             if st.button(label, key=f"fix-{compact}-{i}", icon=":material/build:"):
-                ctx.update(overrides={**ctx.choices.overrides, **fix.overrides})
+                ctx.update(**fix.overrides)
                 st.rerun()
         if not fix_list:
             st.caption(t("estimate.no_fix"))

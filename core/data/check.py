@@ -1,0 +1,91 @@
+"""The data check ("data doctor"): what is odd about a dataset, each finding with its fix.
+
+`build_report` counts blank, duplicate and conflicting rows, label spellings, rare classes, token lengths and
+the texts' language; `core.data.problems` turns the counts into findings, `core.data.fixes` mends them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.data.counts import (
+    conflicts,
+    count_frame,
+    duplicates,
+    label_counts,
+    label_variants,
+    token_stats,
+    trainable_counts,
+)
+from core.data.language import detect_language
+from core.data.problems import MIN_CLASS_ROWS, Problem, find_problems
+from core.data.texts import LabelledTexts, label_sort_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DataReport:
+    rows: int
+    text_column: str
+    label_column: str | None
+    blank_texts: int
+    duplicates: int  # rows repeating an earlier row's text and label
+    conflicting_duplicates: int  # distinct texts that occur with two or more labels
+    unlabelled: int
+    label_counts: dict[str, int]
+    label_variants: dict[str, list[str]]
+    small_classes: list[str]
+    token_lengths: dict[str, float] | None
+    truncated_share: float | None
+    max_length: int
+    language: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 128) -> DataReport:
+    """Examine the data; with a tokenizer also measure texts in tokens against `max_length`."""
+    frame = count_frame(data)
+    lengths, share = token_stats(data.texts, tokenizer, max_length) if tokenizer is not None else (None, None)
+    trainable = trainable_counts(frame)
+    report = DataReport(
+        rows=len(data), text_column=data.text_column, label_column=data.label_column,
+        blank_texts=int(frame["blank"].sum()), duplicates=duplicates(frame),
+        conflicting_duplicates=conflicts(frame), unlabelled=int(frame["label"].isna().sum()),
+        label_counts=label_counts(frame), label_variants=label_variants(frame),
+        small_classes=sorted((k for k, n in trainable.items() if n < MIN_CLASS_ROWS), key=label_sort_key),
+        token_lengths=lengths, truncated_share=share, max_length=max_length,
+        language=detect_language(data.texts))
+    report.problems = find_problems(report, trainable)
+    log.info("Data report for %s: %d rows, %d problems", data.source, report.rows, len(report.problems))
+    return report
+
+
+def add_model_advice(report: DataReport, model: str) -> DataReport:
+    """Warn when the chosen model does not know the language of the texts (and name ones that do)."""
+    from core.errors import StudioError
+    from core.models.inspect import inspect_model
+    from core.models.languages import language_advice
+
+    try:
+        advice = language_advice(inspect_model(model), report.language)
+    except StudioError:  # an unreachable model is reported where it is picked, not here
+        return report
+    if advice:
+        report.problems.append(Problem("warning", "model_language", advice,
+                                       "Pick a model that knows this language on the Model page, or with --model.",
+                                       report.rows))
+    return report

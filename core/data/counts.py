@@ -1,0 +1,89 @@
+"""Counting a dataset for the data check: labels as spelled, trainable rows, repeats, token lengths."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data.texts import LabelledTexts, label_sort_key
+
+TOKEN_SAMPLE = 10_000  # token statistics of 10,000 random texts are within a percent of the whole
+
+
+def count_frame(data: LabelledTexts) -> pd.DataFrame:
+    """One row per text with the keys the checks compare by."""
+    frame = pd.DataFrame({"text": pd.Series(data.texts, dtype=object),
+                          "label": pd.Series(data.labels, dtype=object)})
+    frame["text_key"] = frame["text"].str.strip()
+    frame["blank"] = frame["text_key"] == ""
+    frame["label_key"] = frame["label"].str.strip()
+    frame["canon"] = frame["label"].map(_canonical_key, na_action="ignore")
+    return frame
+
+
+def _canonical_key(label: str) -> str:
+    # "Positive", "positive " and "POSITIVE" are one label spelled three ways
+    return " ".join(label.split()).casefold()
+
+
+def trainable_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows per label as training will see them: a text, a label, whitespace stripped."""
+    usable = frame.loc[~frame["blank"] & frame["label_key"].notna(), "label_key"]
+    return {str(k): int(n) for k, n in usable.value_counts().items()}
+
+
+def duplicates(frame: pd.DataFrame) -> int:
+    filled = frame[~frame["blank"]]
+    return int(filled.duplicated(["text_key", "canon"]).sum())
+
+
+def conflicts(frame: pd.DataFrame) -> int:
+    labelled = frame[~frame["blank"] & frame["canon"].notna()]
+    return int((labelled.groupby("text_key")["canon"].nunique() > 1).sum())
+
+
+def label_counts(frame: pd.DataFrame) -> dict[str, int]:
+    counts = frame["label"].dropna().value_counts()
+    # most common first; equal counts in label order so the report never reshuffles
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], label_sort_key(kv[0])))
+    return {str(k): int(n) for k, n in ordered}
+
+
+def label_variants(frame: pd.DataFrame) -> dict[str, list[str]]:
+    variants: dict[str, list[str]] = {}
+    for spellings in spelling_groups(frame).values():
+        if len(spellings) > 1:
+            variants[spellings[0].strip()] = spellings
+    return variants
+
+
+def spelling_groups(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Canonical key -> raw spellings, most common (then first seen) first."""
+    labelled = frame[frame["label"].notna()]
+    counts = labelled.groupby(["canon", "label"], sort=False).size().reset_index(name="n")
+    counts["order"] = range(len(counts))
+    counts = counts.sort_values(["n", "order"], ascending=[False, True])
+    return {str(k): [str(s) for s in g["label"]] for k, g in counts.groupby("canon", sort=False)}
+
+
+def token_stats(texts: list[str], tokenizer: Any, max_length: int) -> tuple[dict[str, float] | None, float | None]:
+    filled = [t for t in texts if t.strip()]
+    if not filled:
+        return None, None
+    if len(filled) > TOKEN_SAMPLE:
+        filled = random.Random(0).sample(filled, TOKEN_SAMPLE)
+    lengths = np.array([len(ids) for ids in _encode(tokenizer, filled)])
+    stats = {"mean": round(float(lengths.mean()), 1), "median": float(np.median(lengths)),
+             "p95": float(np.percentile(lengths, 95)), "max": float(lengths.max())}
+    return stats, round(float((lengths > max_length).mean()), 4)
+
+
+def _encode(tokenizer: Any, texts: list[str]) -> list:
+    try:  # one batch call, nothing cut, no warning per long text
+        return tokenizer(texts, truncation=False, verbose=False, return_attention_mask=False,
+                         return_token_type_ids=False)["input_ids"]
+    except TypeError:  # a tokenizer that takes no options
+        return tokenizer(texts)["input_ids"]

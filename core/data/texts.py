@@ -1,0 +1,108 @@
+"""Texts and their labels as read from a file, and the rows of them a classifier can learn from."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from core.data.columns import NUMBER, detect_columns
+from core.data.files import read_table
+from core.errors import DataError
+from core.wording import counted
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LabelledTexts:
+    """Texts and their labels as read; labels keep their raw spelling so the report can find variants."""
+
+    texts: list[str]
+    labels: list[str | None]
+    text_column: str
+    label_column: str | None
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: Iterable[int]) -> LabelledTexts:
+        picked = [int(i) for i in indices]
+        return replace(self, texts=[self.texts[i] for i in picked], labels=[self.labels[i] for i in picked],
+                       warnings=list(self.warnings))
+
+
+def load_texts(path: str | Path, text_column: str | None = None, label_column: str | None = None) -> LabelledTexts:
+    """Read a file and pick its text and label columns (detected unless named; label_column="" means none)."""
+    table = read_table(path)
+    name = Path(path).name
+    for wanted in (text_column, label_column):
+        if wanted and wanted not in table.frame.columns:
+            raise DataError(f"There is no column '{wanted}' in {name}.",
+                            f"Pick one of its columns: {', '.join(map(str, table.frame.columns))}.")
+    if text_column and text_column == label_column:
+        raise DataError(f"'{text_column}' cannot be both the text and the label column.",
+                        "Choose two different columns.")
+    no_labels = label_column == ""
+    text, label = detect_columns(table.frame, text_column or None, label_column or None)
+    label = None if no_labels else label
+    warnings = list(table.warnings)
+    if label is None and not no_labels:
+        warnings.append("No label column was found, so the rows are unlabelled.")
+    texts = [v if isinstance(v, str) else "" for v in table.frame[text].tolist()]
+    labels = _labels_of(table.frame[label]) if label else [None] * len(texts)
+    return LabelledTexts(texts, labels, text, label, str(path), warnings)
+
+
+def _labels_of(series: pd.Series) -> list[str | None]:
+    # a blank cell and a cell of spaces both mean "no label"
+    return [v if isinstance(v, str) and v.strip() else None for v in series.tolist()]
+
+
+def prepare_for_training(data: LabelledTexts) -> LabelledTexts:
+    """Keep rows with a text and a label, labels stripped; at least two distinct labels must remain."""
+    if data.label_column is None:
+        raise DataError(f"{Path(data.source).name} has no label column, so there is nothing to learn from.",
+                        "Choose the column that holds the labels, or label the texts on the Label page first.")
+    keep = [i for i, (t, lab) in enumerate(zip(data.texts, data.labels)) if t.strip() and lab and lab.strip()]
+    if not keep:
+        raise DataError("No row has both a text and a label.",
+                        "Check that the right columns are chosen as text and label.")
+    prepared = data.subset(keep)
+    prepared.labels = [lab.strip() for lab in prepared.labels]
+    names = label_names(prepared.labels)
+    if len(names) < 2:
+        raise DataError(f"The file has only one label, '{names[0]}'. A classifier needs at least two.",
+                        "Add rows with at least one other label, or choose a different label column.")
+    prepared.warnings += _dropped_notes(data, len(data) - len(keep))
+    return prepared
+
+
+def _dropped_notes(data: LabelledTexts, dropped: int) -> list[str]:
+    if not dropped:
+        return []
+    blank = sum(1 for t in data.texts if not t.strip())
+    unlabelled = dropped - blank
+    notes = [f"{counted(blank, 'row')} with a blank text {'was' if blank == 1 else 'were'} left out."] if blank else []
+    if unlabelled > 0:
+        notes.append(f"{counted(unlabelled, 'row')} without a label {'was' if unlabelled == 1 else 'were'} left out.")
+    log.info("prepare_for_training left out %d of %d rows", dropped, len(data))
+    return notes
+
+
+def label_names(labels: Iterable[str | None]) -> list[str]:
+    """Distinct labels in a stable order: numbers by value ("2" before "10"), words alphabetically."""
+    return sorted({lab for lab in labels if lab is not None}, key=label_sort_key)
+
+
+def label_sort_key(label: str) -> tuple:
+    if NUMBER.fullmatch(label.strip()):
+        return (0, float(label), label)
+    parts = [(0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in re.split(r"([0-9]+)", label) if p]
+    return (1, tuple(parts), label)

@@ -1,0 +1,93 @@
+"""Handing a run on: the model as a zip anyone can load.
+
+The zip holds one folder: the run's `model/` files (config.json with the user's label names,
+safetensors weights, tokenizer), a README.md model card and a `predict.py` that runs it with
+`transformers.pipeline`. Extracted anywhere, that folder is a standard Hugging Face model folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from core.errors import RunError
+from core.serve.model_card import model_card
+from core.store.run_folder import model_dir
+
+log = logging.getLogger(__name__)
+
+# weights hardly shrink when compressed, and deflating gigabytes takes minutes
+_STORED_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
+
+# the ready-to-run script shipped in the zip; a str.format template (its literal braces are doubled)
+PREDICT_TEMPLATE = Path(__file__).parent / "templates" / "predict.py.tmpl"
+
+
+# ------------------------------------------------------------------------------------------ the zip
+def model_zip(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Write the hand-off zip (to `path`, else beside the run folder's model) and return where it is."""
+    run_dir = Path(run_dir)
+    path = Path(path) if path else run_dir / f"{bundle_name(run_dir)}.zip"
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as out:
+        write_model_zip(run_dir, out)
+    tmp.replace(path)  # a half-written zip is never there to download
+    log.info("Wrote the model zip of %s to %s", run_dir.name, path)
+    return path
+
+
+def model_zip_bytes(run_dir: str | Path) -> bytes:
+    """The zip in memory, for a download button."""
+    buffer = io.BytesIO()
+    write_model_zip(run_dir, buffer)
+    return buffer.getvalue()
+
+
+def write_model_zip(run_dir: str | Path, target: IO[bytes]) -> None:
+    """Write the zip into an open binary file or buffer: one folder with the model, README.md and predict.py."""
+    run_dir = Path(run_dir)
+    folder = model_dir(run_dir)
+    if not (folder / "config.json").exists():
+        raise RunError(f"Run '{run_dir.name}' has no finished model to hand on.",
+                       "Only a completed run has one: resume this run, or start a new one.")
+    top = bundle_name(run_dir)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stored = file.suffix in _STORED_SUFFIXES
+            archive.write(file, f"{top}/{file.relative_to(folder).as_posix()}",
+                          compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+        archive.writestr(f"{top}/README.md", model_card(run_dir))
+        archive.writestr(f"{top}/predict.py", predict_script(run_dir))
+
+
+def bundle_name(run_dir: str | Path) -> str:
+    """The folder name inside the zip: the run's name made safe for any file system."""
+    config = _read_config(Path(run_dir))
+    name = re.sub(r'[\x00-\x1f<>:"/\\|?*·\s]+', "-", str(config.get("name") or "")).strip("-. ")
+    return (name[:80] or Path(run_dir).name) + "-model"
+
+
+def predict_script(run_dir: str | Path) -> str:
+    return PREDICT_TEMPLATE.read_text(encoding="utf-8").format(example=_example_text(Path(run_dir)))
+
+
+def _example_text(run_dir: Path) -> str:
+    """A validation text, so the first run of predict.py answers something the model knows."""
+    path = run_dir / "val_predictions.csv"
+    if path.exists():
+        import pandas as pd
+
+        texts = pd.read_csv(path, usecols=["text"], nrows=1, dtype=str)["text"].tolist()
+        if texts and isinstance(texts[0], str):
+            return texts[0][:200]
+    return "Type the text to classify here."
+
+
+def _read_config(run_dir: Path) -> dict:
+    path = run_dir / "config.json"
+    return json.loads(path.read_text()) if path.exists() else {}

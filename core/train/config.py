@@ -1,0 +1,159 @@
+"""TrainConfig: the one description of a training run.
+
+Each field carries its label, help text and bounds in `metadata`, so the command line and
+the dashboard's widgets are both generated from here and can never disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+from core.train.presets import PRESETS
+
+log = logging.getLogger(__name__)
+
+
+def _field(default: Any, label: str, help: str, *, minimum: float | None = None,
+           maximum: float | None = None, choices: tuple | None = None, advanced: bool = True,
+           cli: bool = True, page: str = "train", path: bool = False, required: bool = False) -> Any:
+    """A TrainConfig field with what its CLI flag and its widget are made from.
+
+    page: where the dashboard asks for it ("model", "data" or "train"); path: a file, made absolute
+    on the command line; required: the command line refuses to train without it.
+    """
+    meta = {"label": label, "help": help, "min": minimum, "max": maximum, "choices": choices,
+            "advanced": advanced, "cli": cli, "page": page, "path": path, "required": required}
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides what a training run does."""
+
+    data: str = _field("", "Training data", "A file of texts and labels (csv, tsv, xlsx, jsonl, json, parquet).",
+                       advanced=False, page="data", path=True, required=True)
+    val_data: str | None = _field(None, "Validation data",
+                                  "An optional separate file to measure the model on; otherwise a share of "
+                                  "the training data is held out.", page="data", path=True)
+    text_column: str | None = _field(None, "Text column", "The column holding the texts; detected when empty.",
+                                      page="data")
+    label_column: str | None = _field(None, "Label column", "The column holding the labels; detected when empty.",
+                                       page="data")
+    model: str = _field("default", "Model", "'default' (the built-in MiniLM-L6, works offline), a local folder, "
+                        "or a Hugging Face Hub id.", advanced=False, page="model")
+    preset: str = _field("balanced", "Preset", "A ready-made set of settings: quick, balanced or best.",
+                         choices=tuple(PRESETS), advanced=False)
+    name: str = _field("", "Run name", "A name to find this run by later; made up when empty.", advanced=False)
+    epochs: float = _field(4.0, "Epochs", "How many times training passes over all the data.", minimum=0.05,
+                           maximum=100)
+    batch_size: int = _field(16, "Batch size", "Texts per training step; smaller uses less memory.", minimum=1,
+                             maximum=1024)
+    learning_rate: float = _field(8e-5, "Learning rate", "How big each update is; too high makes the loss jump.",
+                                  minimum=1e-7, maximum=1e-2)
+    max_length: int = _field(128, "Max length (tokens)", "Longer texts are cut to this many tokens.", minimum=8,
+                             maximum=8192)
+    val_fraction: float = _field(0.2, "Validation share", "Share of the data held out to measure the model when "
+                                 "no validation file is given.", minimum=0.05, maximum=0.5, page="data")
+    seed: int = _field(42, "Seed", "The same seed with the same data and settings gives the same model.",
+                       minimum=0, maximum=2**31 - 1)
+    weight_decay: float = _field(0.01, "Weight decay", "Keeps weights small to limit overfitting.", minimum=0.0,
+                                 maximum=1.0)
+    warmup_ratio: float = _field(0.1, "Warm-up share", "Share of steps over which the learning rate ramps up.",
+                                 minimum=0.0, maximum=0.5)
+    early_stopping_patience: int = _field(0, "Early stopping patience", "Stop after this many evaluations without "
+                                          "improvement (0 = never stop early).", minimum=0, maximum=50)
+    class_weights: bool = _field(True, "Balance classes", "Weigh rare labels up so an imbalanced dataset does not "
+                                 "teach the model to always answer the common label.")
+    lora: bool = _field(False, "LoRA", "Train small adapter matrices instead of the whole model (peft); uses less "
+                        "memory on big models.")
+    lora_r: int = _field(8, "LoRA rank", "Size of the LoRA adapters.", minimum=1, maximum=256)
+    checkpoint_steps: int = _field(0, "Checkpoint every N steps", "Save a checkpoint every N steps as well as at "
+                                   "each epoch end (0 = epoch ends only).", minimum=0, maximum=10**7)
+    logging_steps: int = _field(5, "Log every N steps", "How often the loss is written to the chart.", minimum=1,
+                                maximum=10**5)
+    trust_remote_code: bool = _field(False, "Trust remote code", "Run code shipped with a Hub model. Only for models "
+                                     "you trust.")
+
+    def validate(self) -> None:
+        """Raise ConfigError listing every broken rule at once."""
+        problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
+        if self.preset not in PRESETS:
+            problems.append(f"Preset '{self.preset}' is unknown; pick one of {', '.join(PRESETS)}.")
+        if not self.data:
+            problems.append("No training data was given.")
+        elif not Path(self.data).exists():
+            problems.append(f"The training data file '{self.data}' does not exist.")
+        if self.val_data and not Path(self.val_data).exists():
+            problems.append(f"The validation file '{self.val_data}' does not exist.")
+        if problems:
+            raise ConfigError(problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """A config from saved values; keys it does not know are named in a warning, never silently dropped."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            log.warning("Ignoring settings this version does not know: %s", ", ".join(unknown))
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def with_preset(self, preset: str) -> TrainConfig:
+        """This config switched to another preset: the preset's values replace the old ones, the rest stays."""
+        return dataclasses.replace(self, preset=preset, **PRESETS.get(preset, {}))
+
+    def changed_from_preset(self) -> dict[str, Any]:
+        """The Train page's settings that differ from what the preset alone would give."""
+        base = TrainConfig.from_preset(self.preset if self.preset in PRESETS else "balanced")
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.metadata.get("page") == "train" and f.metadata.get("advanced")
+                and getattr(self, f.name) != getattr(base, f.name)}
+
+    @classmethod
+    def from_preset(cls, preset: str = "balanced", **overrides: Any) -> TrainConfig:
+        """A config with the preset's values, then any explicit overrides (None means 'not given')."""
+        values = dict(PRESETS.get(preset, {}))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["preset"] = preset
+        return cls.from_dict(values)
+
+
+def _check_field(f: dataclasses.Field, value: Any) -> str | None:
+    meta = f.metadata
+    label = meta.get("label", f.name)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if meta.get("min") is not None and value < meta["min"]:
+        return f"{label} must be at least {meta['min']:g} (it is {value:g})."
+    if meta.get("max") is not None and value > meta["max"]:
+        return f"{label} must be at most {meta['max']:g} (it is {value:g})."
+    return None
+
+
+def field_specs() -> list[dict[str, Any]]:
+    """Name, type, default and metadata of every field: what widgets and CLI flags are built from."""
+    specs = []
+    for f in fields(TrainConfig):
+        default = f.default if f.default is not dataclasses.MISSING else None
+        specs.append({"name": f.name, "type": type(default).__name__ if default is not None else "str",
+                      "default": default, **f.metadata})
+    return specs
+
+
+def setting_label(key: str) -> str:
+    """A setting's name as the settings form shows it ("Learning rate"); unknown keys made readable."""
+    labels = {f.name: f.metadata.get("label", f.name) for f in fields(TrainConfig)}
+    return labels.get(key, key.replace("_", " ").capitalize())
+
+

@@ -1,0 +1,104 @@
+"""The Hugging Face Trainer set up for one run: its arguments, the weighted loss and our batch sampler.
+
+Speed comes from choices, not a hand-written loop: texts are tokenized once, batches are
+padded only to their own longest text and grouped by length (little padding wasted), bf16
+autocast is used where the device computes it natively, AdamW is the fused kernel, and the
+model runs SDPA attention where it has it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.device import DeviceInfo
+from core.train.config import TrainConfig
+from core.train.metrics import trainer_metrics
+
+
+def training_arguments(config: TrainConfig, run_dir: Path, device: DeviceInfo):
+    from transformers import TrainingArguments
+
+    on_cpu = device.kind == "cpu"
+    return TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=max(64, config.batch_size * 2),
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,  # a float below 1 is a share of all steps in transformers 5
+        seed=config.seed,
+        data_seed=config.seed,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,  # the best and the latest; Resume needs the latest
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        logging_first_step=True,  # the loss chart gets its first point after one step
+        train_sampling_strategy="group_by_length",
+        bf16=bool(device.bf16),
+        fp16=device.kind == "cuda" and not device.bf16,
+        use_cpu=on_cpu,
+        optim="adamw_torch_fused" if device.kind in ("cpu", "cuda") else "adamw_torch",
+        dataloader_num_workers=0,
+        report_to="none",
+        disable_tqdm=True,
+    )
+
+
+def _weighted_loss(weights: list[float]):
+    import torch
+    import torch.nn.functional as F
+
+    tensor = torch.tensor(weights, dtype=torch.float32)
+
+    def loss(outputs: Any, labels: Any, num_items_in_batch: Any = None):
+        logits = outputs["logits"].float()
+        return F.cross_entropy(logits, labels, weight=tensor.to(logits.device))
+
+    return loss
+
+
+def _trainer_class():
+    from transformers import Trainer
+
+    from core.train.sampler import ShuffledLengthBatches
+
+    class StudioTrainer(Trainer):
+        """The Trainer with our length-grouped sampler (core.train.sampler), given the lengths measured at tokenizing."""
+
+        lengths: list[int] | None = None
+
+        def _get_eval_sampler(self, eval_dataset):
+            # answers must come back in row order: val_predictions.csv pairs each text with its answer
+            from torch.utils.data import SequentialSampler
+
+            return SequentialSampler(eval_dataset)
+
+        def _get_train_sampler(self, train_dataset=None):
+            if self.lengths is not None and self.args.train_sampling_strategy == "group_by_length":
+                return ShuffledLengthBatches(self.lengths, self.args.train_batch_size)
+            return super()._get_train_sampler(train_dataset)
+
+    return StudioTrainer
+
+
+def build_trainer(config: TrainConfig, run_dir: Path, model, tokenizer, data: dict, callbacks: list, device):
+    """The Trainer for this run; `data` holds the tokenized 'train' and 'val' sets and class 'weights'."""
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback
+
+    if config.early_stopping_patience:
+        callbacks = [*callbacks, EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
+    trainer = _trainer_class()(
+        model=model, args=training_arguments(config, run_dir, device), train_dataset=data["train"],
+        eval_dataset=data["val"], processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device.kind == "cuda" else None),
+        compute_metrics=trainer_metrics, callbacks=callbacks,
+        compute_loss_func=_weighted_loss(data["weights"]) if data.get("weights") else None,
+    )
+    trainer.lengths = list(data["train"]["length"])
+    return trainer
