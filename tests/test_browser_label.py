@@ -152,7 +152,7 @@ def test_label_train_evaluate_download(studio, page, capsys, tmp_path):
     page.get_by_test_id("stButton").filter(has_text=shown(cat["label.train"], n=LABELLED)).click()
     wait_for_title(page, cat["train.title"])
     assert page.url.rstrip("/").endswith("/train")
-    dataset = Path(load_choices(studio.workspace).dataset)
+    dataset = Path(load_choices(studio.workspace).config.data)
     assert dataset.is_file() and dataset.parent != Path(__file__).parents[1] / "sample_data"
     summary = shown(cat["train.summary"], model=cat["model.builtin_name"], data=dataset.name, text="text",
                     label="label", validation=shown(cat["train.val_share"], share="20%"))
