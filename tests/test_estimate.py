@@ -127,3 +127,67 @@ def test_model_shape_is_guessed_from_the_parameter_count_when_unknown():
     assert model_shape(110_000_000, 768, 12) == (768, 12)
     hidden, layers = model_shape(110_000_000, None, None)
     assert layers == 12 and 512 <= hidden <= 1024
+
+
+# ------------------------------------------------------------------------------ measured, not guessed
+
+@pytest.mark.slow
+def test_measured_steps_of_the_packaged_model_give_a_cost_that_grows_with_the_tokens():
+    from core.train.calibrate import measure
+
+    cost = measure("default", steps=2)
+    assert cost.per_token > 0 and cost.fixed >= 0
+    assert cost.step_seconds(16, 128) > cost.step_seconds(16, 32) > 0
+    assert cost.forward_seconds(1000) < cost.step_seconds(1, 1000)  # evaluating costs less than training
+
+
+def test_the_standby_measures_the_built_in_model_then_the_ones_asked_for_once_each(tmp_path):
+    from core.train.calibrate import cached_cost, calibrate_next, request_calibration
+    from tests.tiny import build_tiny_bert
+
+    built_in, chosen = build_tiny_bert(tmp_path / "built-in"), build_tiny_bert(tmp_path / "chosen")
+    workspace = tmp_path / "ws"
+    request_calibration(workspace, str(chosen))
+    first = calibrate_next(workspace, "Test CPU", default_model=str(built_in))
+    second = calibrate_next(workspace, "Test CPU", default_model=str(built_in))
+    assert (first.model, second.model) == (str(built_in), str(chosen))
+    assert calibrate_next(workspace, "Test CPU", default_model=str(built_in)) is None  # nothing left to measure
+    assert cached_cost(workspace, str(chosen), "Test CPU") == second
+    assert cached_cost(workspace, str(chosen), "Another CPU") is None  # per device
+
+
+def test_a_model_that_cannot_be_measured_is_dropped_from_the_wish_list(tmp_path):
+    from core.train.calibrate import calibrate_next, request_calibration
+    from tests.tiny import build_tiny_bert
+
+    workspace = tmp_path / "ws"
+    request_calibration(workspace, str(tmp_path / "no-such-model"))
+    built_in = str(build_tiny_bert(tmp_path / "built-in"))
+    assert calibrate_next(workspace, "Test CPU", default_model=built_in).model == built_in
+    assert calibrate_next(workspace, "Test CPU", default_model=built_in) is None
+
+
+def test_a_measured_step_cost_sets_the_time_and_its_range_is_narrower_than_a_guess():
+    from core.train.calibrate import StepCost
+
+    cost = StepCost("default", "Test CPU", False, fixed=0.05, per_token=1e-4, measured_at=0)
+    tokens = TokenStats(mean=40, longest=90, lengths=[20, 40, 60, 200])
+    result = estimate(22_000_000, config(batch_size=16, max_length=64), 1600, tokens, CPU, step_cost=cost,
+                      val_rows=400)
+    length = 1.1 * (20 + 40 + 60 + 64) / 4  # texts cut at max length 64, plus the padding left in a batch
+    expected = 100 * (0.05 + 1e-4 * 16 * length) + 1e-4 / 3 * 400 * length
+    assert result.basis == "measured" and result.seconds_per_epoch == pytest.approx(expected, abs=0.1)
+    rough = estimate(22_000_000, config(batch_size=16, max_length=64), 1600, tokens, CPU, val_rows=400)
+    low, high = result.run_seconds(3)
+    rough_low, rough_high = rough.run_seconds(3)
+    assert low < 3 * result.seconds_per_epoch < high
+    assert high / low < rough_high / rough_low
+
+
+def test_token_counts_from_the_model_s_tokenizer_replace_the_guess(tmp_path):
+    from core.models.tokens import load_token_counter
+    from core.train.estimate import count_tokens
+
+    stats = count_tokens(load_token_counter("default"), ["a short one", "a much longer text " * 20, "  "])
+    assert stats.lengths is not None and len(stats.lengths) == 2  # the blank text is not counted
+    assert stats.longest > 60 and stats.padded_mean(16) == pytest.approx(1.1 * (min(stats.lengths[0], 16) + 16) / 2)

@@ -23,13 +23,20 @@ def progress(run: RunRecord, train_points: list[dict]) -> Progress:
     left = None
     done_here = run.global_step - (run.resumed_from_step or 0)
     if run.status == "running" and elapsed and done_here > 0 and run.max_steps:
-        per_step = seconds_per_step(run, train_points) or elapsed / done_here
-        left = (run.max_steps - run.global_step) * per_step
+        # until the pace is measured, the run's own estimate; the time since start would count the start-up in
+        per_step = seconds_per_step(run, train_points) or estimated_step_seconds(run)
+        left = (run.max_steps - run.global_step) * per_step if per_step else None
     speed = next((p.get("samples_per_second") for p in reversed(train_points) if p.get("samples_per_second")), None)
     memory = (run.results or {}).get("peak_memory_mb")
     if run.status == "running":
         memory = process_memory_mb(run.pid) or memory
     return Progress(share, elapsed, left, speed, memory)
+
+
+def estimated_step_seconds(run: RunRecord) -> float | None:
+    """Seconds per training step as estimated when the run started (results.json's `estimate`)."""
+    value = ((run.results or {}).get("estimate") or {}).get("seconds_per_step")
+    return float(value) if value else None
 
 
 def seconds_per_step(run: RunRecord, train_points: list[dict], now: float | None = None) -> float | None:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.device import DeviceInfo
+from core.train.calibrate import EVAL_SHARE, StepCost
 from core.train.config import TrainConfig
 
 GB = 2**30
@@ -32,6 +33,8 @@ GPU_FLOPS = [("h200", 200e12), ("h100", 150e12), ("b200", 250e12), ("a100", 80e1
              ("4090", 55e12), ("a6000", 30e12), ("3090", 30e12), ("a10", 25e12), ("v100", 25e12),
              ("4080", 35e12), ("3080", 22e12), ("l4", 20e12), ("t4", 10e12)]
 DEFAULT_GPU_FLOPS = 15e12
+START_SECONDS = 5.0               # loading the model and tokenizing, before the first step
+SPREAD = {"run": 1.25, "measured": 1.3, "rough": 2.0}  # how far off each kind of estimate may be (x or /)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+|[^\w\s]")
 
@@ -42,6 +45,13 @@ class TokenStats:
 
     mean: float
     longest: float
+    lengths: list[int] | None = None  # a sample of real token counts, when a tokenizer counted them
+
+    def padded_mean(self, max_length: int) -> float:
+        """Tokens per text in a batch: cut at max length, plus the little padding length-grouping leaves."""
+        if self.lengths:
+            return 1.1 * sum(min(n, max_length) for n in self.lengths) / len(self.lengths)
+        return min(max_length, self.mean * 1.1)
 
 
 @dataclass
@@ -59,6 +69,13 @@ class Estimate:
     measured: bool              # True when the speed comes from a finished run on this device
     measured_run: str | None = None
     trained_parameters: int = 0
+    basis: str = "rough"        # "run" (a finished run here), "measured" (steps timed here) or "rough"
+
+    def run_seconds(self, epochs: float) -> tuple[float, float]:
+        """The whole run as a range (low, high): a rough count can be far off, a measurement much less."""
+        total = self.seconds_per_epoch * epochs + START_SECONDS
+        spread = SPREAD[self.basis]
+        return total / spread, total * spread
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +106,15 @@ def guess_tokens(texts: Iterable[str], sample: int = 2000) -> TokenStats:
     return TokenStats(mean=sum(counts) / len(counts), longest=max(counts))
 
 
+def count_tokens(counter: Any, texts: Sequence[str], sample: int = 2000) -> TokenStats:
+    """Token counts of a sample of the texts with the model's own tokenizer (a TokenCounter is fast)."""
+    picked = [t for t in texts[:sample] if isinstance(t, str) and t.strip()]
+    if not picked:
+        return guess_tokens(texts, sample)
+    lengths = [len(ids) for ids in counter(picked, truncation=False, verbose=False)["input_ids"]]
+    return TokenStats(mean=sum(lengths) / len(lengths), longest=float(max(lengths)), lengths=lengths)
+
+
 def device_flops(device: DeviceInfo) -> float:
     """Effective training FLOP/s of the device (a rough figure; a measured run beats it)."""
     if device.kind == "cuda":
@@ -117,10 +143,13 @@ def lora_parameters(hidden_size: int, layers: int, rank: int, labels: int = 2) -
 
 def estimate(parameters: int, config: TrainConfig, rows: int, tokens: TokenStats, device: DeviceInfo, *,
              hidden_size: int | None = None, layers: int | None = None,
-             measured_samples_per_second: float | None = None, measured_run: str | None = None) -> Estimate:
+             measured_samples_per_second: float | None = None, measured_run: str | None = None,
+             step_cost: StepCost | None = None, val_rows: int = 0) -> Estimate:
     """Memory and time per epoch for training `config` on `rows` texts on `device`.
 
-    `rows` is the number of training rows (validation rows already taken out).
+    `rows` is the number of training rows (validation rows already taken out). The time comes, best first,
+    from a finished run of the same model here, from steps of the model measured on this device
+    (`step_cost`), or from a rough count of FLOPs.
     """
     hidden, depth = model_shape(parameters, hidden_size, layers)
     if config.lora:
@@ -137,21 +166,27 @@ def estimate(parameters: int, config: TrainConfig, rows: int, tokens: TokenStats
     available = device.memory_gb * USABLE_SHARE.get(device.kind, 0.7)
 
     steps = max(1, math.ceil(rows / batch))
+    length = tokens.padded_mean(config.max_length)
     if measured_samples_per_second:
-        seconds = rows / measured_samples_per_second
-        speed = measured_samples_per_second
+        seconds, basis = rows / measured_samples_per_second, "run"
+        seconds *= 1 + EVAL_SHARE * val_rows / max(rows, 1)  # the epoch's evaluation: a forward pass per row
+    elif step_cost is not None:
+        seconds = steps * step_cost.step_seconds(batch, length) + step_cost.forward_seconds(val_rows * length)
+        basis = "measured"
     else:
-        mean_length = min(config.max_length, tokens.mean * 1.1)  # a little padding is left in each batch
         # forward 2 FLOPs per parameter and token, backward 4; with frozen weights backward is about half
         flops_per_token = (4 if config.lora else 6) * parameters
-        seconds = rows * mean_length * flops_per_token / device_flops(device)
+        seconds = rows * length * flops_per_token / device_flops(device)
         seconds += steps * STEP_OVERHEAD_S.get(device.kind, 0.03)
-        speed = rows / seconds if seconds else 0.0
+        seconds *= 1 + EVAL_SHARE * val_rows / max(rows, 1)
+        basis = "rough"
+    speed = rows / seconds if seconds else 0.0
     return Estimate(memory_gb=round(memory, 2), model_gb=round(model_bytes / GB, 2),
                     activations_gb=round(activation_bytes / GB, 2), available_gb=round(available, 1),
                     fits=memory <= available, seconds_per_epoch=round(seconds, 1), steps_per_epoch=steps,
                     samples_per_second=round(speed, 1), measured=bool(measured_samples_per_second),
-                    measured_run=measured_run if measured_samples_per_second else None, trained_parameters=trained)
+                    measured_run=measured_run if measured_samples_per_second else None, trained_parameters=trained,
+                    basis=basis)
 
 
 def measured_speed(runs: Sequence[Any], config: TrainConfig, device: DeviceInfo,
@@ -173,8 +208,8 @@ def measured_speed(runs: Sequence[Any], config: TrainConfig, device: DeviceInfo,
     if not candidates:
         return None
     _, run, speed = max(candidates, key=lambda c: c[0])  # max keeps the first (newest) of equals
-    old_length = min(run.config.get("max_length") or config.max_length, tokens.mean * 1.1)
-    new_length = min(config.max_length, tokens.mean * 1.1)
+    old_length = tokens.padded_mean(run.config.get("max_length") or config.max_length)
+    new_length = tokens.padded_mean(config.max_length)
     return speed * old_length / max(new_length, 1.0), run.id
 
 
@@ -211,3 +246,13 @@ def fixes(parameters: int, config: TrainConfig, rows: int, tokens: TokenStats, d
         if fix.estimate.fits:
             found.append(fix)
     return found
+
+
+def run_estimate(parameters: int, config: TrainConfig, train_rows: int, val_rows: int, tokens: TokenStats,
+                 device: DeviceInfo, *, runs: Sequence[Any] = (), step_cost: StepCost | None = None,
+                 **shape: Any) -> Estimate:
+    """The estimate the Train page shows and a run records: a finished run's speed first, else a measured step."""
+    measured = measured_speed(runs, config, device, tokens)
+    return estimate(parameters, config, train_rows, tokens, device, **shape, val_rows=val_rows, step_cost=step_cost,
+                    measured_samples_per_second=measured[0] if measured else None,
+                    measured_run=measured[1] if measured else None)
