@@ -15,6 +15,19 @@ if str(ROOT) not in sys.path:  # AppTest runs pages/*.py on their own; they impo
 os.environ["STUDIO_STANDBY"] = "0"
 
 
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+def shared_dataset(name: str) -> Path:
+    """A file of ../shared/datasets: a test without it skips on a laptop, but fails in CI, where it is there."""
+    path = SHARED_DATASETS / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing, but CI always has ../shared/datasets beside the clone")
+        pytest.skip(f"{path} is not here (../shared/datasets is only beside the project in CI)")
+    return path
+
+
 @pytest.fixture(scope="session")
 def finished_run_workspace(tmp_path_factory) -> Path:
     """A workspace with one completed run of a tiny BERT on toy sentiment data, trained in this process."""

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import shared_dataset
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_data"
-SHARED = ROOT.parent / "shared" / "datasets"
 
 
 def run_cli(*args: str, workspace: Path, ok: bool = True) -> subprocess.CompletedProcess:
@@ -111,9 +112,7 @@ def test_user_errors_exit_1_with_one_plain_sentence(tmp_path, args, sentence):
 
 @pytest.mark.slow
 def test_sms_spam_file_from_shared_datasets_trains(tmp_path):
-    sms = SHARED / "sms_spam" / "SMSSpamCollection"
-    if not sms.exists():
-        pytest.skip("../shared/datasets is not here")
+    sms = shared_dataset("sms_spam/SMSSpamCollection")
     sample = tmp_path / "sms.tsv"
     lines = sms.read_text(encoding="utf-8").splitlines()
     sample.write_text("\n".join(lines[:600]) + "\n", encoding="utf-8")
