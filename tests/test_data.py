@@ -85,13 +85,30 @@ def test_gb18030_csv_saved_by_chinese_excel(tmp_path):
     assert data.texts == ["质量很好，物流也快", "完全不能用"] and data.labels == ["好评", "差评"]
 
 
-def test_latin1_file_is_read_with_a_warning(tmp_path):
+def test_latin1_file_is_read_with_a_note(tmp_path):
     path = tmp_path / "avis.csv"
     path.write_bytes("text,label\ncafé très crème,pos\nnaïve résumé,neg\n".encode("latin-1"))
     table = read_table(path)
-    assert table.encoding == "latin-1"
+    assert table.encoding == "cp1252"  # Windows' superset of Latin-1: the same letters
     assert table.frame["text"].tolist() == ["café très crème", "naïve résumé"]
-    assert any("not UTF-8" in w for w in table.warnings)
+    assert "not UTF-8" in table.encoding_note and "'café très crème,pos'" in table.encoding_note
+
+
+def test_comma_csv_saved_as_txt_is_a_table_with_its_header(tmp_path):
+    path = tmp_path / "reviews.txt"
+    pd.DataFrame({"id": ["1", "2", "3", "4"], "text": TEXTS, "label": LABELS}).to_csv(path, index=False)
+    table = read_table(path)
+    assert list(table.frame.columns) == ["id", "text", "label"] and table.delimiter == ","
+    assert table.frame["text"].tolist() == TEXTS and table.file_format == "csv"
+    assert any("read as one" in w for w in table.warnings)
+    data = load_texts(path)
+    assert (data.text_column, data.label_column, data.labels) == ("text", "label", LABELS)
+
+
+def test_txt_of_sentences_with_one_comma_each_stays_one_text_per_line(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Well, that was fun\nSadly, it rained\nYes, again\nNo, never\n", encoding="utf-8")
+    assert load_texts(path).texts == ["Well, that was fun", "Sadly, it rained", "Yes, again", "No, never"]
 
 
 def test_semicolon_delimiter_keeps_commas_in_texts(tmp_path):
@@ -125,6 +142,36 @@ def test_columns_detected_by_shape_when_names_say_nothing():
                           "col_a": [f"this is a fairly long sentence number {i}" for i in range(8)],
                           "col_b": ["x", "y"] * 4})
     assert detect_columns(frame) == ("col_a", "col_b")
+
+
+def test_columns_whose_names_normalise_alike_do_not_collide():
+    frame = pd.DataFrame({"Text": ["long body number one", "long body number two"], "text": ["t one", "t two"],
+                          "Label": ["a", "b"], "label ": ["x", "y"]})
+    assert detect_columns(frame) == ("text", "Label")  # the exact name, else the first in the file
+    frame = pd.DataFrame({"Text": ["long body number one", "long body number two"], "TEXT": ["t1", "t2"],
+                          "Label": ["a", "b"]})
+    assert detect_columns(frame) == ("Text", "Label")
+
+
+def test_name_fallback_matches_words_not_letters_inside_words():
+    frame = pd.DataFrame({"context": ["where it was said", "and when"] * 3,
+                          "reviewBody": ["a fairly long review text", "another long review"] * 3,
+                          "sentiment_label": ["pos", "neg"] * 3})
+    assert detect_columns(frame) == ("reviewBody", "sentiment_label")
+    frame = pd.DataFrame({"subclass_id": ["1", "2"] * 3, "pretext": ["some words here", "other words"] * 3,
+                          "情感标签": ["正面", "负面"] * 3})
+    assert detect_columns(frame)[1] == "情感标签"  # Chinese names hold their parts without spaces
+
+
+def test_float_score_column_is_not_the_label_column():
+    rows = 200
+    frame = pd.DataFrame({"text": [f"review number {i} of the product" for i in range(rows)],
+                          "score": [f"{(i * 37 % 100) / 100:.2f}" for i in range(rows)]})
+    assert detect_columns(frame) == ("text", None)
+    frame["stars"] = [str(1 + i % 5) for i in range(rows)]  # whole numbers, few of them: labels
+    assert detect_columns(frame) == ("text", "stars")
+    frame = frame.rename(columns={"score": "label", "stars": "grade"})  # a score named label is not one either
+    assert detect_columns(frame) == ("text", "grade")
 
 
 def test_chosen_columns_override_detection_and_unknown_column_names_the_real_ones(tmp_path):

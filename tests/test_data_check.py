@@ -133,3 +133,18 @@ def test_drop_small_classes_keeps_unlabelled_rows():
     fixed = drop_small_classes(data)
     assert "rare" not in fixed.texts and "unlabelled" in fixed.texts and len(fixed) == 11
     assert build_report(fixed).small_classes == []
+
+
+def test_how_the_file_was_read_is_the_first_warning_when_it_was_not_utf8():
+    rows = _balanced() + [("odd one", "neutral"), ("   ", "positive")]  # an error, then a blank-text warning
+    note = "The file is not UTF-8; it was read as Big5 (Traditional Chinese). Its first rows read: 'text,label'."
+    data = _data(rows)
+    data.encoding, data.encoding_note = "cp950", note
+    report = build_report(data)
+    assert [p.code for p in report.problems][:3] == ["small_classes", "encoding", "blank_texts"]
+    assert report.warnings[0].message == note and (report.encoding, report.encoding_note) == ("cp950", note)
+    data.encoding, data.encoding_note = "utf-8", "The file is UTF-8, but line 4 holds bytes that are not; ..."
+    assert build_report(data).warnings[0].code == "bad_bytes"
+    data.encoding, data.encoding_note = "utf-8", None
+    plain = build_report(data)
+    assert not {"encoding", "bad_bytes"} & {p.code for p in plain.problems} and plain.encoding == "utf-8"

@@ -43,6 +43,8 @@ class DataReport:
     max_length: int
     language: str
     problems: list[Problem] = field(default_factory=list)
+    encoding: str | None = None  # the codec that read the file: "utf-8", "gb18030", ...
+    encoding_note: str | None = None  # how the bytes were read, when they were not plain UTF-8
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,10 +70,21 @@ def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 1
         label_counts=label_counts(frame), label_variants=label_variants(frame),
         small_classes=sorted((k for k, n in trainable.items() if n < MIN_CLASS_ROWS), key=label_sort_key),
         token_lengths=lengths, truncated_share=share, max_length=max_length,
-        language=detect_language(data.texts))
+        language=detect_language(data.texts), encoding=data.encoding, encoding_note=data.encoding_note)
     report.problems = find_problems(report, trainable)
+    if data.encoding_note:  # the first warning: when the text itself was misread, nothing else counts
+        report.problems.insert(len(report.errors), _encoding_problem(data))
     log.info("Data report for %s: %d rows, %d problems", data.source, report.rows, len(report.problems))
     return report
+
+
+def _encoding_problem(data: LabelledTexts) -> Problem:
+    if data.encoding == "utf-8":  # UTF-8 but for a few broken bytes
+        return Problem("warning", "bad_bytes", data.encoding_note,
+                       "Correct those rows in the file, or save it as 'CSV UTF-8' again.", len(data))
+    return Problem("warning", "encoding", data.encoding_note,
+                   "If those rows read wrong, save the file as 'CSV UTF-8' in your spreadsheet program and load it "
+                   "again.", len(data))
 
 
 def add_model_advice(report: DataReport, model: str) -> DataReport:

@@ -24,6 +24,8 @@ KNOWN_NAMES = frozenset(TEXT_NAMES + LABEL_NAMES + ("id", "idx", "index", "split
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # "reviewText_2" -> review, Text, 2
+SCORE_VALUES = 20  # a numeric column with fractions and more distinct values than this is a score, not labels
 
 
 @dataclass
@@ -33,6 +35,7 @@ class _Profile:
     distinct: int
     mean_len: float
     numeric_share: float
+    continuous: bool  # numbers with fractions and many distinct values: a score, never the labels
 
 
 def detect_columns(frame: pd.DataFrame, text: str | None = None, label: str | None = None) -> tuple[str, str | None]:
@@ -40,7 +43,8 @@ def detect_columns(frame: pd.DataFrame, text: str | None = None, label: str | No
     by_name = {str(c): _profile(frame[c], c) for c in frame.columns}  # None for an empty column
     profiles = [p for p in by_name.values() if p is not None]
     if label is None:
-        label = _by_name(by_name, LABEL_NAMES, LABEL_PARTS, exclude=text)
+        label = _by_name({n: p for n, p in by_name.items() if p is None or not p.continuous}, LABEL_NAMES,
+                         LABEL_PARTS, exclude=text)
     if text is None:
         text = _by_name(by_name, TEXT_NAMES, TEXT_PARTS, exclude=label, textual=True) or _text_by_shape(
             profiles, label)
@@ -59,26 +63,48 @@ def _profile(series: pd.Series, name: str) -> _Profile | None:
     values = values[values.str.strip() != ""]
     if values.empty:
         return None
-    numeric = float(values.str.strip().str.fullmatch(NUMBER.pattern).mean())
-    return _Profile(str(name), len(values), int(values.nunique()), float(values.str.len().mean()), numeric)
+    stripped = values.str.strip()
+    is_number = stripped.str.fullmatch(NUMBER.pattern)
+    distinct = int(values.nunique())
+    numbers = pd.to_numeric(stripped[is_number], errors="coerce")
+    continuous = bool(is_number.mean() > 0.9 and distinct > SCORE_VALUES and (numbers % 1 != 0).any())
+    return _Profile(str(name), len(values), distinct, float(values.str.len().mean()), float(is_number.mean()),
+                    continuous)
 
 
 def column_key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
+def name_words(name: str) -> list[str]:
+    """A column name's words, lower case: "reviewText" and "review_text" both give review, text."""
+    return [w.lower() for w in WORD.findall(str(name))]
+
+
+def names_a_column(name: str) -> bool:
+    """Whether a header cell is a name this module knows (text, label, 评论, review_body, ...)."""
+    return column_key(name) in KNOWN_NAMES or any(_has_part(name, part) for part in TEXT_PARTS + LABEL_PARTS)
+
+
+def _has_part(name: str, part: str) -> bool:
+    if CJK.match(part):  # Chinese names have no spaces between words: 情感标签 holds 标签
+        return part in str(name)
+    return any(word in (part, part + "s") for word in name_words(name))  # "context" does not hold "text"
+
+
 def _by_name(profiles: dict[str, _Profile | None], names: tuple, parts: tuple, exclude: str | None,
              textual: bool = False) -> str | None:
     # an empty label column is still the label column (texts waiting to be labelled); a text column must hold text
-    usable = {column_key(n): n for n, p in profiles.items()
-              if n != exclude and not (textual and (p is None or p.numeric_share > 0.9))}
+    usable = [n for n, p in profiles.items() if n != exclude and not (textual and (p is None or p.numeric_share > 0.9))]
     for wanted in names:
-        if wanted in usable:
-            return usable[wanted]
+        # "Text" and "text " both normalise to "text": the exact spelling wins, else the first in the file
+        alike = [n for n in usable if column_key(n) == wanted]
+        if alike:
+            return next((n for n in alike if n == wanted), alike[0])
     for part in parts:
-        for normed, original in usable.items():
-            if part in normed:
-                return original
+        for name in usable:
+            if _has_part(name, part):
+                return name
     return None
 
 
@@ -92,7 +118,8 @@ def _text_by_shape(profiles: list[_Profile], label: str | None) -> str | None:
 
 def _label_by_shape(profiles: list[_Profile], text: str) -> str | None:
     # a label column repeats a few values; an id or a second text column barely repeats at all
-    candidates = [p for p in profiles if p.name != text and p.distinct <= max(2, min(0.5 * p.rows, 1000))]
+    candidates = [p for p in profiles
+                  if p.name != text and not p.continuous and p.distinct <= max(2, min(0.5 * p.rows, 1000))]
     if not candidates:
         return None
     return min(candidates, key=lambda p: (p.distinct < 2, p.distinct / p.rows)).name

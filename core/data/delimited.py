@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data.columns import TEXT_NAMES, column_key
+from core.data.columns import TEXT_NAMES, column_key, names_a_column
 from core.data.headers import apply_header
 from core.data.table import Table, require_rows
 from core.wording import counted
@@ -28,12 +28,14 @@ def read_delimited(path: Path, text: str, file_format: str, encoding: str, warni
     frame, more = _parse_delimited(text, delimiter)
     frame, header_warnings = apply_header(frame, path.name)
     fmt = file_format if file_format in ("csv", "tsv") else ("tsv" if delimiter == "\t" else "csv")
+    if file_format == "txt" and delimiter != "\t":
+        more.insert(0, f"{path.name} holds a table with '{delimiter}' between its columns, so it was read as one.")
     return Table(frame, str(path), fmt, encoding, delimiter, warnings + more + header_warnings)
 
 
 def _sniff_delimiter(text: str, file_format: str) -> str | None:
     """The candidate that splits (nearly) every sampled line into the same number (2+) of fields."""
-    order = {"csv": ",;\t|", "tsv": "\t", "txt": "\t"}.get(file_format, "\t,;|")
+    order = {"csv": ",;\t|", "tsv": "\t"}.get(file_format, "\t,;|")
     sample = text[:65536]
     lines = [ln for ln in (sample.rsplit("\n", 1)[0] if len(text) > 65536 else sample).split("\n") if ln.strip()]
     lines = lines[:300]
@@ -45,7 +47,15 @@ def _sniff_delimiter(text: str, file_format: str) -> str | None:
             best, best_score = delimiter, score
     if best is None or best_score < 0.7:  # a few malformed lines must not hide the delimiter
         return "\t" if file_format == "tsv" else None
+    if file_format == "txt" and best != "\t" and not _names_columns(lines[0], best, best_score):
+        return None  # sentences with one comma each are still one text per line
     return best
+
+
+def _names_columns(first_line: str, delimiter: str, score: float) -> bool:
+    """A .txt file is a table only when it says so: a header naming a text or label column, on steady lines."""
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    return score >= 0.9 and any(names_a_column(name) for name in header)
 
 
 def _consistency(counts: list[int]) -> float:

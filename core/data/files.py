@@ -104,13 +104,14 @@ def _is_xlsx(raw: bytes) -> bool:
 
 
 def _read_text_file(path: Path, raw: bytes, file_format: str) -> Table:
-    text, encoding, warnings = decode(raw)
-    text = text.replace("\r\n", "\n")
+    decoded = decode(raw)
+    text, encoding, warnings = decoded.text.replace("\r\n", "\n"), decoded.encoding, []
     if file_format == "jsonl":
-        frame = read_jsonl(text, path.name)
+        table = Table(require_rows(read_jsonl(text, path.name), path.name), str(path), file_format, encoding)
     elif file_format == "json":
-        frame, more = read_json(text, path.name)
-        warnings += more
+        frame, warnings = read_json(text, path.name)
+        table = Table(require_rows(frame, path.name), str(path), file_format, encoding, None, warnings)
     else:
-        return read_delimited(path, text, file_format, encoding, warnings)
-    return Table(require_rows(frame, path.name), str(path), file_format, encoding, None, warnings)
+        table = read_delimited(path, text, file_format, encoding, warnings)
+    table.encoding_note = decoded.note  # said by the data check, not among the reading notes, so it shows once
+    return table

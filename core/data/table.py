@@ -21,6 +21,7 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
+    encoding_note: str | None = None  # how the bytes were read, when they were not plain UTF-8
 
 
 def clean_names(names: list) -> list[str]:

@@ -28,6 +28,8 @@ class LabelledTexts:
     label_column: str | None
     source: str
     warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None  # the codec that read the file: "utf-8", "gb18030", ...
+    encoding_note: str | None = None  # how the bytes were read, when they were not plain UTF-8
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -57,7 +59,7 @@ def load_texts(path: str | Path, text_column: str | None = None, label_column: s
         warnings.append("No label column was found, so the rows are unlabelled.")
     texts = [v if isinstance(v, str) else "" for v in table.frame[text].tolist()]
     labels = _labels_of(table.frame[label]) if label else [None] * len(texts)
-    return LabelledTexts(texts, labels, text, label, str(path), warnings)
+    return LabelledTexts(texts, labels, text, label, str(path), warnings, table.encoding, table.encoding_note)
 
 
 def _labels_of(series: pd.Series) -> list[str | None]:
