@@ -7,22 +7,15 @@ peak memory and dev accuracy.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 
 import numpy as np
+from flags import side_parser  # bench/ is on the path of a script run from it
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    for flag in ("--train", "--dev", "--model"):
-        parser.add_argument(flag, required=True)
-    parser.add_argument("--epochs", type=float, default=1)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=8e-5)
-    parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=42)
+    parser = side_parser()
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
 
