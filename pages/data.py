@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.data.columns import detect_columns
 from core.data.saved import list_datasets, sample_datasets, save_texts
+from core.data.split import suggested_test_fraction
 from core.errors import DataError, ModelError, StudioError
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
@@ -26,7 +27,8 @@ def choose(path: Path) -> None:
     """Make a file the dataset, with its text and label columns detected."""
     table = loaders.table(str(path))
     text_column, label_column = detect_columns(table.frame)
-    ctx.update(data=str(path), text_column=text_column, label_column=label_column or "")
+    ctx.update(data=str(path), text_column=text_column, label_column=label_column or "",
+               test_fraction=suggested_test_fraction(usable_rows(table.frame, text_column, label_column or "")))
 
 
 def source_picker() -> None:
@@ -158,8 +160,7 @@ def validation_section(rows: int) -> None:
                             format="%d%%")
         if percent / 100 != config.val_fraction or config.val_data:
             ctx.update(val_fraction=percent / 100, val_data=None)
-        held = max(1, round(rows * percent / 100))
-        st.caption(t("data.val_split", train=rows - held, val=held))
+        test_share(rows, percent / 100)
         return
     others = [p for p in list_datasets(ctx.workspace) + sample_datasets() if str(p) != config.data]
     current = Path(config.val_data) if config.val_data else None
@@ -172,6 +173,32 @@ def validation_section(rows: int) -> None:
     if picked != current:
         ctx.update(val_data=str(picked) if picked else None)
         st.rerun()
+    test_share(rows, 0.0)
+
+
+def test_share(rows: int, val_fraction: float) -> None:
+    """The rows kept apart until training ends: the final model's honest score (validation picks the best epoch)."""
+    config = ctx.config
+    percent = st.slider(t("data.test_share"), 0, 30, int(round(config.test_fraction * 100)), step=5, format="%d%%",
+                        help=t("data.test_share_help"))
+    if percent / 100 != config.test_fraction:
+        ctx.update(test_fraction=percent / 100)
+    test = math.ceil(rows * percent / 100)
+    val = math.ceil(rows * val_fraction) if val_fraction else 0
+    if val and test:
+        st.caption(t("data.val_test_split", train=rows - val - test, val=val, test=test))
+    elif val:
+        st.caption(t("data.val_split", train=rows - val, val=val))
+    elif test:
+        st.caption(t("data.test_split", train=rows - test, test=test))
+
+
+def usable_rows(frame, text_column: str, label_column: str) -> int:
+    """Rows with a text and a label: what a split shares out."""
+    if not label_column or label_column not in frame or text_column not in frame:
+        return len(frame)
+    filled = [frame[c].fillna("").astype(str).str.strip() != "" for c in (text_column, label_column)]
+    return int((filled[0] & filled[1]).sum())
 
 
 with guard():

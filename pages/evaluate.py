@@ -8,7 +8,15 @@ import streamlit as st
 
 from core.errors import StudioError
 from ui import page_setup, t
-from ui.evaluate_sections import file_report, matrix_section, mistakes_section, pick_run, scores_section, validation
+from ui.evaluate_sections import (
+    file_report,
+    matrix_section,
+    mistakes_section,
+    own_parts,
+    pick_run,
+    scores_section,
+    validation,
+)
 from ui.widgets import guard, next_step, show_error
 
 ctx = page_setup()
@@ -21,15 +29,18 @@ with guard():
         next_step("pages/train.py", "try.go_train")
         st.stop()
     run = pick_run(ctx, runs)
-    source = st.radio(t("evaluate.on"), ["validation", "file"], horizontal=True,
-                      format_func=lambda s: t(f"evaluate.on.{s}"), key="evaluate_source")
+    parts = own_parts(run)  # the test rows first when the run kept some apart: they give the honest score
+    source = st.radio(t("evaluate.on"), [*parts, "file"], horizontal=True,
+                      format_func=lambda s: t(f"evaluate.on.{s}"), key=f"evaluate_source-{len(parts)}")
     report = None
-    if source == "validation":
-        report = validation(run)
+    if source in parts:
+        report = validation(run, source)
         if report is None:
             st.info(t("evaluate.no_validation"), icon=":material/info:")
         else:
-            st.caption(t("evaluate.validation_intro", n=report.get("rows", 0)))
+            st.caption(t(f"evaluate.{source}_intro", n=report.get("rows", 0)))
+            if source == "validation" and "test" in parts:
+                st.caption(t("evaluate.validation_optimistic"))
     else:
         try:
             report = file_report(ctx, run)

@@ -12,6 +12,7 @@ from core.errors import StudioError
 from core.runs import runner
 from core.runs.history import best_scores, compare_configs, rename_run
 from core.serve.export import bundle_name, model_zip_bytes
+from core.serve.validation import scored_part
 from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from core.train.config import TrainConfig
@@ -29,7 +30,7 @@ NOTICE = "_runs_notice"
 DIFFERS = "background-color: rgba(255, 170, 0, 0.22)"
 SHOWN = {"model": lambda v: t("model.builtin_name") if v in ("", "default") else v,  # a setting's value, for people
          "preset": lambda v: t_default(f"preset.{v}", v),
-         "data": lambda v: Path(v).name, "val_data": lambda v: Path(v).name}
+         "data": lambda v: Path(v).name, "val_data": lambda v: Path(v).name, "test_data": lambda v: Path(v).name}
 
 
 def model_name(model: str) -> str:
@@ -44,17 +45,25 @@ def run_name(run: RunRecord) -> str:
     return f"{run.name} · {t(f'status.{run.status}')} · {when(run.created_at)}"
 
 
+def scored_on(run: RunRecord, scores: dict) -> str:
+    """Which rows the scores of the history are on: the test rows when the run kept some apart."""
+    if scores["accuracy"] is None:
+        return "–"
+    return t("runs.on.test") if scored_part(run.results or {}) == "test" else t("runs.on.validation")
+
+
 def history_section(runs: list[RunRecord]) -> None:
     import pandas as pd
 
     scores = {r.id: best_scores(ctx.store, r) for r in runs}
-    columns = {k: t(f"runs.col.{k}") for k in ("name", "status", "accuracy", "macro_f1", "model", "data",
-                                                 "duration", "created")}
+    columns = {k: t(f"runs.col.{k}") for k in ("name", "status", "accuracy", "macro_f1", "scored_on", "model",
+                                                 "data", "duration", "created")}
     frame = pd.DataFrame({
         columns["name"]: [r.name for r in runs],
         columns["status"]: [t(f"status.{r.status}") for r in runs],
         columns["accuracy"]: [scores[r.id]["accuracy"] for r in runs],
         columns["macro_f1"]: [scores[r.id]["macro_f1"] for r in runs],
+        columns["scored_on"]: [scored_on(r, scores[r.id]) for r in runs],
         columns["model"]: [model_name(r.config.get("model", "")) for r in runs],
         columns["data"]: [Path(r.config.get("data") or "").name for r in runs],
         columns["duration"]: [fmt.duration(r.duration) for r in runs],

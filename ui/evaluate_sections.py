@@ -11,14 +11,17 @@ import streamlit as st
 
 from core.data.saved import list_datasets, sample_datasets
 from core.serve.validation import (
+    PARTS,
     cell_rows,
     confident_mistakes,
     largest_confusion,
     rows_agree,
+    scored_part,
     validation_report,
     validation_texts,
 )
 from core.store.runs import RunRecord
+from core.train.metrics import unmeasured_warning
 from ui import loaders, t
 from ui.i18n import t_engine
 from ui.review_charts import cell_of, confidence_histogram, confusion_figure
@@ -31,7 +34,8 @@ MISTAKES_SHOWN = 50
 
 
 def run_label(run: RunRecord) -> str:
-    accuracy = ((run.results or {}).get("metrics") or {}).get("accuracy")
+    results = run.results or {}
+    accuracy = (results.get("test_metrics" if scored_part(results) == "test" else "metrics") or {}).get("accuracy")
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.ended_at or run.created_at))
     score = t("try.accuracy", value=f"{accuracy:.0%}") if accuracy is not None else ""
     return " · ".join(x for x in (run.name, score, when) if x)
@@ -47,22 +51,28 @@ def pick_run(ctx, runs: list[RunRecord]) -> RunRecord:
     return by_id[run_id]
 
 
-def validation(run: RunRecord) -> dict | None:
-    """What the training measured on its validation rows; the rows predicted again when they were saved shuffled."""
-    report = validation_report(run.run_dir)
+def own_parts(run: RunRecord) -> list[str]:
+    """The rows a run scored itself on, the one to trust first: ['test', 'validation'], or ['validation']."""
+    return ["test", "validation"] if scored_part(run.results or {}) == "test" else ["validation"]
+
+
+def validation(run: RunRecord, part: str = "validation") -> dict | None:
+    """What the training measured on its validation (or test) rows; predicted again when they were saved shuffled."""
+    report = validation_report(run.run_dir, part)
     if report is None or rows_agree(report):
         return report
     with st.spinner(t("evaluate.measuring")):
-        return predicted_again(run.run_dir, loaders.file_stamp(Path(run.run_dir) / "val_predictions.csv"))
+        return predicted_again(run.run_dir, loaders.file_stamp(Path(run.run_dir) / PARTS[part][1]), part)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def predicted_again(run_dir: str, stamp: tuple[int, int]) -> dict:
+def predicted_again(run_dir: str, stamp: tuple[int, int], part: str = "validation") -> dict:
     from core.serve.evaluate import evaluate
     from core.store.run_folder import model_dir
 
     predictor = loaders.predictor(model_dir(run_dir))
-    return evaluate(predictor, validation_texts(validation_report(run_dir)))
+    report = evaluate(predictor, validation_texts(validation_report(run_dir, part)), rows_name=f"{part} rows")
+    return {**report, "part": part}
 
 
 def file_report(ctx, run: RunRecord) -> dict | None:
@@ -107,12 +117,21 @@ def file_report(ctx, run: RunRecord) -> dict | None:
 
 
 def scores_section(report: dict) -> None:
+    part = report.get("part", "file")
+    st.markdown(f"**{t(f'evaluate.scores_on.{part}')}**")  # which rows these scores are on
     cols = st.columns(3)
     cols[0].metric(t("evaluate.accuracy"), f"{report['accuracy']:.1%}", help=t("evaluate.accuracy_help"))
     cols[1].metric(t("evaluate.macro_f1"), f"{report['macro_f1']:.1%}", help=t("evaluate.macro_f1_help"))
     cols[2].metric(t("evaluate.rows"), f"{report.get('rows', 0):,}")
+    unmeasured = report.get("unmeasured") or []
+    named = {unmeasured_warning(unmeasured, rows, len(report["per_class"]))
+             for rows in ("validation rows", "test rows", "rows of this file")} if unmeasured else set()
     for warning in report.get("warnings", []):
-        st.info(t_engine("evaluate.left_out", warning), icon=":material/info:")
+        if warning in named:  # a label no row has: its recall means nothing, and macro-F1 leaves it out
+            st.info(t_engine("evaluate.unmeasured", warning, labels=", ".join(unmeasured),
+                             n=len(report["per_class"])), icon=":material/info:")
+        else:
+            st.info(t_engine("evaluate.left_out", warning), icon=":material/info:")
     import pandas as pd
 
     per_class = report["per_class"]

@@ -106,19 +106,66 @@ def model_info(model: str):
     return inspect_model(model)
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
-def _predictor(folder: str, stamp: tuple[int, int]):
+def _load_predictor(folder: str, device: str):
     from core.serve.predictor import Predictor
 
     import_heavy_libraries()
-    predictor = Predictor(folder)
+    predictor = Predictor(folder, device=device)
     predictor.predict("warm up")  # the first pass pays one-off costs; the user's first sentence should not
     return predictor
 
 
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _predictor(folder: str, stamp: tuple[int, int]):
+    return _load_predictor(folder, "cpu")
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _gpu_predictor(folder: str, stamp: tuple[int, int]):
+    """At most one model on the GPU at a time: the server shares it with training workers."""
+    predictor = _load_predictor(folder, "cuda")
+    _on_gpu.clear()
+    _on_gpu.add((folder, stamp))
+    return predictor
+
+
+_on_gpu: set[tuple[str, tuple[int, int]]] = set()  # what _gpu_predictor holds, to know when to let go of it
+
+
 def predictor(folder: str | Path):
-    """A loaded classifier, shared by every session: never change it."""
-    return _predictor(str(folder), file_stamp(Path(folder) / "config.json"))
+    """A loaded classifier, shared by every session: never change it.
+
+    On the GPU only while no training holds it and its free memory suffices; else on the CPU (and a model
+    this server kept on the GPU is let go, so the training gets the memory back).
+    """
+    from core.serve.predictor import serving_device
+    from core.store.runs import RunStore
+    from core.store.workspace import workspace_path
+
+    key = (str(folder), file_stamp(Path(folder) / "config.json"))
+    if serving_device(RunStore(workspace_path()), folder, loaded_on_gpu=key in _on_gpu) == "cuda":
+        try:
+            return _gpu_predictor(*key)
+        except RuntimeError as error:  # torch.cuda.OutOfMemoryError: the demo goes on, on the CPU
+            log.warning("The model did not fit on the GPU (%s); answering on the CPU", error)
+            _on_gpu.add(key)  # so that what the failed load took is handed back below
+    release_gpu()
+    return _predictor(*key)
+
+
+def release_gpu() -> None:
+    """Drop the model kept on the GPU and hand its memory back to the driver, for a training worker."""
+    if not _on_gpu:
+        return
+    _gpu_predictor.clear()
+    _on_gpu.clear()
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
 
 
 def warm_up() -> None:

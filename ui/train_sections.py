@@ -98,9 +98,14 @@ def progress_section(ctx, run: RunRecord, train: list[dict]) -> None:
 
 def outcome_section(run: RunRecord) -> None:
     if run.status == "completed":
-        scores = (run.results or {}).get("metrics") or {}
+        results = run.results or {}
+        scores, test = results.get("metrics") or {}, results.get("test_metrics") or {}
         accuracy, f1 = scores.get("accuracy"), scores.get("macro_f1")
-        if accuracy is not None:
+        if test.get("accuracy") is not None:  # the rows kept apart until the end: the score to trust
+            st.success(t("train.done_test", n=test.get("rows", 0), accuracy=f"{test['accuracy']:.1%}",
+                         f1=f"{(test.get('macro_f1') or 0):.1%}", val=f"{(accuracy or 0):.1%}"),
+                       icon=":material/check_circle:")
+        elif accuracy is not None:
             st.success(t("train.done", accuracy=f"{accuracy:.1%}", f1=f"{(f1 or 0):.1%}"),
                        icon=":material/check_circle:")
         next_step("pages/try.py", "train.next")

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from core.errors import RunError
+from core.serve.validation import scored_part
 from core.store.run_folder import write_json
 from core.store.runs import RunRecord, RunStore
 from core.train.config import TrainConfig, setting_label
@@ -72,8 +73,12 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def best_scores(store: RunStore, run: RunRecord) -> dict[str, float | None]:
-    """Accuracy and macro-F1: the final ones of a completed run, else the best any evaluation reached."""
-    final = (run.results or {}).get("metrics") or {}
+    """Accuracy and macro-F1: on the test rows of a run that kept some apart (`scored_part` says which), else the
+    final validation ones of a completed run, else the best any validation evaluation reached so far.
+    """
+    results = run.results or {}
+    part = scored_part(results)
+    final = (results.get("test_metrics" if part == "test" else "metrics") or {}) if part else {}
     if all(final.get(k) is not None for k in SCORES):
         return {k: float(final[k]) for k in SCORES}
     evals = store.metrics(run.id, "eval")

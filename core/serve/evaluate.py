@@ -31,14 +31,14 @@ def usable_rows(data: LabelledTexts, known_labels: list[str]) -> tuple[LabelledT
     return labelled, notes
 
 
-def evaluate(predictor: Predictor, data: LabelledTexts) -> dict[str, Any]:
+def evaluate(predictor: Predictor, data: LabelledTexts, rows_name: str = "rows of this file") -> dict[str, Any]:
     """Scores of the model on `data`; `rows` holds each text with its true and predicted label."""
     rows_data, notes = usable_rows(data, predictor.labels)
     table = predictor.predict_table(rows_data.texts)
     table.insert(1, "label", rows_data.labels)
     index = {name: i for i, name in enumerate(predictor.labels)}
     report = full_report([index[x] for x in table["label"]], [index[x] for x in table["predicted"]],
-                         predictor.labels)
-    report["warnings"] = notes
+                         predictor.labels, rows_name=rows_name)
+    report["warnings"] = notes + report["warnings"]
     report["rows_table"] = table
     return report

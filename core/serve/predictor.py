@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from typing import Any
 from core.errors import ModelError, RunError
 from core.store.run_folder import model_dir
 from core.store.runs import RunStore
+from core.train.inference import answer_table, load_saved, probabilities
 
 log = logging.getLogger(__name__)
+DEFAULT_MAX_LENGTH = 512  # for a folder that is not a run's: the most that most encoders take
 
 
 @dataclass
@@ -29,38 +32,28 @@ class Prediction:
 
 
 class Predictor:
-    """A loaded classifier folder (from a run, or any Hugging Face sequence classifier)."""
+    """A loaded classifier folder (from a run, or any Hugging Face sequence classifier).
 
-    def __init__(self, folder: str | Path, max_length: int = 512) -> None:
+    Texts are cut at the run's own max length (read beside the folder, or from the tokenizer a run saved), so
+    answers here match the ones training reported; `device` None means the GPU when there is one.
+    """
+
+    def __init__(self, folder: str | Path, max_length: int | None = None, device: str | None = None) -> None:
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         folder = Path(folder)
         if not (folder / "config.json").exists():
             raise ModelError(f"'{folder}' holds no finished model.", "Pick a run that has completed.")
-        self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        self.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
-        self.model.to(self.device).eval()
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model, self.tokenizer = load_saved(folder, self.device)
         id2label = self.model.config.id2label
         self.labels = [id2label[i] for i in range(len(id2label))]
-        self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
+        limit = getattr(self.tokenizer, "model_max_length", None) or DEFAULT_MAX_LENGTH
+        self.max_length = max_length or run_max_length(folder) or min(DEFAULT_MAX_LENGTH, limit)
 
     def probabilities(self, texts: list[str], batch_size: int = 64) -> list[list[float]]:
         """Probabilities per label for each text; texts are batched by length to waste little padding."""
-        import torch
-
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[list[float]] = [[] for _ in texts]
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                chunk = order[start:start + batch_size]
-                batch = self.tokenizer([texts[i] for i in chunk], truncation=True, max_length=self.max_length,
-                                       padding=True, return_tensors="pt").to(self.device)
-                probs = torch.softmax(self.model(**batch).logits.float(), dim=-1).cpu().tolist()
-                for i, p in zip(chunk, probs, strict=True):
-                    out[i] = p
-        return out
+        return probabilities(self.model, self.tokenizer, texts, self.max_length, self.device, batch_size)
 
     def predict(self, text: str) -> Prediction:
         started = time.perf_counter()
@@ -72,15 +65,7 @@ class Predictor:
 
     def predict_table(self, texts: list[str]):
         """A DataFrame: text, predicted label, confidence, and one probability column per label."""
-        import pandas as pd
-
-        probs = self.probabilities(texts)
-        best = [max(range(len(p)), key=p.__getitem__) for p in probs]
-        table = pd.DataFrame({"text": texts, "predicted": [self.labels[b] for b in best],
-                              "confidence": [round(p[b], 4) for p, b in zip(probs, best, strict=True)]})
-        for j, name in enumerate(self.labels):
-            table[f"p({name})"] = [round(p[j], 4) for p in probs]
-        return table
+        return answer_table(texts, self.probabilities(texts), self.labels)
 
 
 def run_model_folder(store: RunStore, run_id: str) -> Path:
@@ -93,3 +78,61 @@ def run_model_folder(store: RunStore, run_id: str) -> Path:
         raise RunError(f"Run '{run_id}' has no finished model (it is {run.status}).",
                        "Pick a completed run, or resume this one and let it finish.")
     return folder
+
+
+def run_max_length(folder: str | Path) -> int | None:
+    """The max length a run trained with, from its config.json beside the model folder; None for other folders."""
+    settings = Path(folder).parent / "config.json"
+    try:
+        saved = json.loads(settings.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or not {"data", "model"} <= set(saved):  # not a TrainConfig
+        return None
+    value = saved.get("max_length")
+    return int(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def serving_device(store: RunStore | None, folder: str | Path, loaded_on_gpu: bool = False) -> str:
+    """Where a page should run this model: 'cuda' only when the GPU is free for it, else 'cpu'.
+
+    The CPU while a training holds the GPU (a run of the store is running on it), and when the GPU's free
+    memory is short or unknown: a demo answers a little slower rather than fail with out-of-memory.
+    """
+    from core import device as devices
+
+    gpu = devices.describe_device()
+    if gpu.kind != "cuda":
+        return "cpu"
+    if store is not None and any(_on_gpu(run.device, gpu.name) for run in store.list_runs(("running",))):
+        return "cpu"
+    if loaded_on_gpu:
+        return "cuda"
+    free = free_gpu_mb()
+    return "cuda" if free is not None and free >= needed_gpu_mb(folder) else "cpu"
+
+
+def _on_gpu(run_device: str | None, gpu_name: str) -> bool:
+    # a run that has not said its device yet is about to claim the GPU; training_device() takes it when present
+    return run_device is None or gpu_name in run_device or "cuda" in run_device.lower()
+
+
+def needed_gpu_mb(folder: str | Path) -> float:
+    """The GPU memory a model of this folder needs to answer: its weights, room for a batch, and the CUDA context."""
+    weights = sum(p.stat().st_size for p in Path(folder).glob("*") if p.suffix in (".safetensors", ".bin"))
+    return weights / 2**20 * 1.5 + 1024
+
+
+def free_gpu_mb() -> float | None:
+    """Free memory of the first GPU in MiB (nvidia-smi: no CUDA context is made); None when it cannot be read."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=5, check=True).stdout
+        return float(out.strip().splitlines()[0])
+    except (subprocess.SubprocessError, OSError, ValueError, IndexError):
+        return None

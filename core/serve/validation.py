@@ -16,17 +16,29 @@ from core.store.run_folder import read_results
 log = logging.getLogger(__name__)
 
 PREDICTIONS = "val_predictions.csv"
+# the rows a run scored itself on: its results.json key and the file of each row's answer
+PARTS = {"validation": ("metrics", PREDICTIONS), "test": ("test_metrics", "test_predictions.csv")}
 
 
-def validation_report(run_dir: str | Path) -> dict[str, Any] | None:
-    """The final validation scores of a run (results.json) and each validation row's answer (val_predictions.csv).
+def validation_report(run_dir: str | Path, part: str = "validation") -> dict[str, Any] | None:
+    """The final scores of a run on its validation (or test) rows, from results.json, and each row's answer
+    (val_predictions.csv, test_predictions.csv).
 
-    None when the run wrote no final scores (it was stopped, or it failed).
+    None when the run wrote no such scores (it was stopped, it failed, or it kept no test rows).
     """
-    metrics = read_results(run_dir).get("metrics") or {}
+    key, predictions = PARTS[part]
+    metrics = read_results(run_dir).get(key) or {}
     if not {"accuracy", "labels", "confusion_matrix"} <= set(metrics):
         return None
-    return {**metrics, "warnings": [], "rows_table": read_predictions(Path(run_dir) / PREDICTIONS)}
+    return {**metrics, "warnings": list(metrics.get("warnings") or []), "part": part,
+            "rows_table": read_predictions(Path(run_dir) / predictions)}
+
+
+def scored_part(results: dict[str, Any]) -> str | None:
+    """Which rows a run's score is: 'test' when it kept test rows apart, else 'validation'; None without scores."""
+    if (results.get("test_metrics") or {}).get("accuracy") is not None:
+        return "test"
+    return "validation" if (results.get("metrics") or {}).get("accuracy") is not None else None
 
 
 def rows_agree(report: dict[str, Any]) -> bool:
@@ -48,10 +60,10 @@ def rows_agree(report: dict[str, Any]) -> bool:
 
 
 def validation_texts(report: dict[str, Any]) -> LabelledTexts:
-    """The validation texts and their true labels, to run a model on them again."""
+    """The validation (or test) texts and their true labels, to run a model on them again."""
     table = report["rows_table"]
     return LabelledTexts(texts=table["text"].tolist(), labels=table["label"].tolist(), text_column="text",
-                         label_column="label", source="validation rows")
+                         label_column="label", source=f"{report.get('part', 'validation')} rows")
 
 
 def read_predictions(path: Path):

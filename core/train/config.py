@@ -60,6 +60,11 @@ class TrainConfig:
                              maximum=8192)
     val_fraction: float = _field(0.2, "Validation share", "Share of the data held out to measure the model when "
                                  "no validation file is given.", minimum=0.05, maximum=0.5, page="data")
+    test_fraction: float = _field(0.0, "Test share", "Share of the data kept apart until training ends, then used "
+                                  "once to score the final model: its honest score (0 = no test part).",
+                                  minimum=0.0, maximum=0.5, page="data")
+    test_data: str | None = _field(None, "Test data", "An optional separate file to score the final model on once "
+                                   "training ends; replaces the test share.", page="data", path=True)
     seed: int = _field(42, "Seed", "The same seed with the same data and settings gives the same model.",
                        minimum=0, maximum=2**31 - 1)
     weight_decay: float = _field(0.01, "Weight decay", "Keeps weights small to limit overfitting.", minimum=0.0,
@@ -91,6 +96,12 @@ class TrainConfig:
             problems.append(f"The training data file '{self.data}' does not exist.")
         if self.val_data and not Path(self.val_data).exists():
             problems.append(f"The validation file '{self.val_data}' does not exist.")
+        if self.test_data and not Path(self.test_data).exists():
+            problems.append(f"The test file '{self.test_data}' does not exist.")
+        held = (0 if self.val_data else self.val_fraction) + (0 if self.test_data else self.test_fraction)
+        if held > 0.8:
+            problems.append(f"The validation and test shares hold out {held:.0%} of the data, leaving too little "
+                            "to learn from; keep them under 80% together.")
         if problems:
             raise ConfigError(problems)
 

@@ -51,14 +51,19 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
-               "val_rows": len(prepared.val), "global_step": trainer.state.global_step,
+               "val_rows": len(prepared.val), "test_rows": len(prepared.test or []),
+               "global_step": trainer.state.global_step,
                "train_samples_per_second": round(timer.samples_per_second, 2),
                "train_step_seconds": round(timer.seconds, 3), "device": device.to_dict()}
+    # the weights the training loss gave each label (None: not balanced), for the run's settings
+    results["class_weights"] = ({name: round(w, 4) for name, w in zip(prepared.labels, data["weights"], strict=True)}
+                                if data["weights"] else None)
     if not recorder.stopped:
-        with phases.time("evaluate"):
-            results["metrics"] = _final_evaluation(trainer, data["val"], prepared)
         with phases.time("save_model"):
-            save_model(trainer, tokenizer, run_dir / "model")
+            save_model(trainer, tokenizer, run_dir / "model", config.max_length)
+        with phases.time("evaluate"):
+            _release_training_memory(trainer, device.kind)
+            results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind))
         results["best_checkpoint"] = trainer.state.best_model_checkpoint
     results["seconds"] = phases.as_dict()
     results["peak_memory_mb"] = round(peak_memory_mb(device.kind), 1)
@@ -66,31 +71,67 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     return results
 
 
-def _final_evaluation(trainer, val_ds, prepared) -> dict[str, Any]:
-    """Metrics of the best model on the validation rows, and each row's prediction for the Evaluate page."""
-    import numpy as np
-    import pandas as pd
-    from scipy.special import softmax
+def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str) -> dict[str, Any]:
+    """Scores of the saved (best) model on the validation rows and on the test rows, each row's answer beside them.
 
-    output = trainer.predict(val_ds, metric_key_prefix="eval")
-    logits = output.predictions[0] if isinstance(output.predictions, tuple) else output.predictions
-    probs = softmax(logits.astype("float64"), axis=-1)
-    predicted = probs.argmax(axis=-1)
-    report = full_report(output.label_ids, predicted, prepared.labels)
-    report["loss"] = float(output.metrics.get("eval_loss", float("nan")))
-    rows = pd.DataFrame({"text": prepared.val.texts, "label": prepared.val.labels,
-                         "predicted": [prepared.labels[i] for i in predicted],
-                         "confidence": np.round(probs.max(axis=-1), 4)})
-    for i, name in enumerate(prepared.labels):
-        rows[f"p({name})"] = np.round(probs[:, i], 4)
-    rows.to_csv(Path(trainer.args.output_dir).parent / "val_predictions.csv", index=False)
+    The saved folder answers through the same code as Try, Evaluate and `core predict` (full precision, the run's
+    max length, the same batches), so they reproduce these answers exactly. The test rows were never seen before.
+    """
+    from core.train.inference import load_saved, probabilities
+
+    model, tokenizer = load_saved(run_dir / "model", device)
+    parts = {"metrics": (prepared.val, "val_predictions.csv", "validation rows"),
+             "test_metrics": (prepared.test, "test_predictions.csv", "test rows")}
+    scores = {}
+    for key, (rows, file_name, rows_name) in parts.items():
+        if rows is None or not len(rows):
+            continue
+        probs = probabilities(model, tokenizer, rows.texts, max_length, device)
+        scores[key] = _scored(rows, probs, prepared.labels, run_dir / file_name, rows_name)
+    return scores
+
+
+def _scored(rows, probs: list[list[float]], labels: list[str], path: Path, rows_name: str) -> dict[str, Any]:
+    """The report on these rows, and the rows with their answers written to `path` for the Evaluate page."""
+    import math
+
+    from core.train.inference import answer_table
+
+    index = {name: i for i, name in enumerate(labels)}
+    true = [index[lab] for lab in rows.labels]
+    table = answer_table(rows.texts, probs, labels)
+    table.insert(1, "label", rows.labels)
+    table.to_csv(path, index=False)
+    report = full_report(true, [index[x] for x in table["predicted"]], labels, rows_name=rows_name)
+    # unweighted, so the loss compares across runs whatever their class weights
+    report["loss"] = -sum(math.log(max(p[t], 1e-12)) for p, t in zip(probs, true, strict=True)) / len(true)
     return report
 
 
-def save_model(trainer, tokenizer, folder: Path) -> None:
-    """A plain Hugging Face folder that `transformers.pipeline` loads, answering with the user's labels."""
+def _release_training_memory(trainer, device: str) -> None:
+    """Training is over: free the GPU of the optimizer's state and the trained copy before the saved model loads."""
+    if device != "cuda":
+        return
+    import gc
+
+    import torch
+
+    trainer.accelerator.free_memory()
+    trainer.optimizer = trainer.lr_scheduler = None
+    trainer.model.to("cpu")
+    gc.collect()
+    torch.cuda.empty_cache()
+
+
+def save_model(trainer, tokenizer, folder: Path, max_length: int | None = None) -> None:
+    """A plain Hugging Face folder that `transformers.pipeline` loads, answering with the user's labels.
+
+    Its tokenizer keeps the run's max length, so whatever loads the folder cuts texts where training did.
+    """
     model = trainer.model
     if hasattr(model, "merge_and_unload"):  # LoRA: fold the adapters in, so no peft is needed to use it
         model = model.merge_and_unload()
     model.save_pretrained(folder, safe_serialization=True)
+    if max_length:
+        tokenizer.model_max_length = max_length
     tokenizer.save_pretrained(folder)

@@ -23,15 +23,34 @@ def trainer_metrics(eval_prediction: Any) -> dict[str, float]:
     return headline_metrics(labels, np.argmax(logits, axis=-1))
 
 
-def full_report(y_true: list[int] | np.ndarray, y_pred: list[int] | np.ndarray, labels: list[str]) -> dict[str, Any]:
-    """Everything the Evaluate page and `core evaluate` show, JSON-ready."""
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+def full_report(y_true: list[int] | np.ndarray, y_pred: list[int] | np.ndarray, labels: list[str],
+                rows_name: str = "rows") -> dict[str, Any]:
+    """Everything the Evaluate page and `core evaluate` show, JSON-ready.
+
+    Macro-F1 and the per-class table count the same labels: those among the true or the predicted labels
+    (a label neither in the rows nor ever answered has no score to average). A label no row has is named
+    in `warnings`; `rows_name` says which rows ("validation rows").
+    """
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
     ids = list(range(len(labels)))
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=ids, zero_division=0)
-    per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-                        "support": int(support[i])} for i, name in enumerate(labels)}
-    return {**headline_metrics(np.asarray(y_true), np.asarray(y_pred)), "labels": list(labels),
+    seen = {int(i) for i in y_true} | {int(i) for i in y_pred}
+    scored = [i for i in ids if i in seen]
+    per_class = {labels[i]: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                             "support": int(support[i])} for i in scored}
+    unmeasured = [labels[i] for i in ids if support[i] == 0]
+    return {"accuracy": float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0,
+            "macro_f1": float(np.mean([f1[i] for i in scored])) if scored else 0.0, "labels": list(labels),
             "per_class": per_class,
             "confusion_matrix": confusion_matrix(y_true, y_pred, labels=ids).tolist(),
-            "rows": int(len(y_true))}
+            "rows": int(len(y_true)), "unmeasured": unmeasured,
+            "warnings": [unmeasured_warning(unmeasured, rows_name, len(scored))] if unmeasured else []}
+
+
+def unmeasured_warning(unmeasured: list[str], rows_name: str, scored: int) -> str:
+    """The report's sentence for labels that no row has: their recall means nothing, and what macro-F1 averages."""
+    names = ", ".join(f"'{name}'" for name in unmeasured)
+    its = "its" if len(unmeasured) == 1 else "their"
+    return (f"No {rows_name} are labelled {names}, so {its} recall cannot be measured; macro-F1 averages the "
+            f"{scored} labels found among the true or predicted labels.")

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from core.data.split import split_train_val
+from core.data.split import split_data
 from core.data.texts import LabelledTexts, label_names, load_texts, prepare_for_training
 from core.errors import DataError
 from core.train.config import TrainConfig
@@ -17,34 +17,48 @@ log = logging.getLogger(__name__)
 @dataclass
 class PreparedData:
     train: LabelledTexts
-    val: LabelledTexts
+    val: LabelledTexts     # chooses the best checkpoint
     labels: list[str]
+    test: LabelledTexts | None = None  # scored once, after training; None when the run keeps no test part
 
 
 def prepare_data(config: TrainConfig) -> PreparedData:
-    """Read the training file, hold out validation rows (or read the validation file), fix the label set."""
+    """Read the training file, hold out validation and test rows (or read their files), fix the label set."""
     data = prepare_for_training(load_texts(config.data, config.text_column, config.label_column))
+    test_share = 0.0 if config.test_data else config.test_fraction
+    val_share = 0.0 if config.val_data else config.val_fraction
+    train, val, test = split_data(data, val_share, test_share, config.seed) if val_share or test_share else (
+        data, data.subset([]), data.subset([]))
     if config.val_data:
-        train, val = data, _load_validation(config, data)
-    else:
-        train, val = split_train_val(data, config.val_fraction, config.seed)
+        val = _load_other(config.val_data, data)
+    if config.test_data:
+        test = _load_other(config.test_data, data)
     labels = label_names(train.labels)
-    unknown = sorted(set(val.labels) - set(labels))
-    if unknown:
-        log.warning("Dropping validation rows whose labels never occur in training: %s", unknown)
-        val = val.subset([i for i, lab in enumerate(val.labels) if lab in labels])
+    val = _known_only(val, labels, "validation")
     if len(val) == 0:
         raise DataError("No validation rows are left to measure the model on.",
                         "Give a validation file with the same labels as the training data.")
-    return PreparedData(train, val, labels)
+    test = _known_only(test, labels, "test")
+    if (config.test_data or test_share) and len(test) == 0:
+        raise DataError("No test rows are left to score the model on.",
+                        "Give a test file with the same labels as the training data, or set the test share to 0.")
+    return PreparedData(train, val, labels, test if len(test) else None)
 
 
-def _load_validation(config: TrainConfig, train: LabelledTexts) -> LabelledTexts:
-    # a validation file may name its columns differently (SST-2's dev file says 'content'): detect then
+def _known_only(part: LabelledTexts, labels: list[str], name: str) -> LabelledTexts:
+    unknown = sorted(set(part.labels) - set(labels))
+    if not unknown:
+        return part
+    log.warning("Dropping %s rows whose labels never occur in training: %s", name, unknown)
+    return part.subset([i for i, lab in enumerate(part.labels) if lab in labels])
+
+
+def _load_other(path: str, train: LabelledTexts) -> LabelledTexts:
+    # a validation or test file may name its columns differently (SST-2's dev file says 'content'): detect then
     try:
-        raw = load_texts(config.val_data, train.text_column, train.label_column)
+        raw = load_texts(path, train.text_column, train.label_column)
     except DataError:
-        raw = load_texts(config.val_data)
+        raw = load_texts(path)
     return prepare_for_training(raw)
 
 
