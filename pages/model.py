@@ -11,7 +11,7 @@ from core.store.workspace import models_dir
 from ui import format as fmt
 from ui import loaders, page_setup, t
 from ui.i18n import t_engine
-from ui.widgets import estimate_panel, guard, md, next_step, show_error
+from ui.widgets import estimate_panel, guard, md, next_step, remote_code_allowed, show_error
 
 ctx = page_setup()
 st.title(t("model.title"))
@@ -84,6 +84,7 @@ def hub_section(expanded: bool) -> None:
             left.markdown(f"**{md(card.id)}** · {languages(card.languages)}")
             if right.button(t("model.download_use"), key=f"hub-{card.id}"):
                 use_model(card.id)
+        st.caption(t("train.remote_code_on" if remote_code_allowed() else "train.remote_code_off"))
 
 
 with guard():

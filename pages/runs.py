@@ -68,8 +68,7 @@ def history_section(runs: list[RunRecord]) -> None:
         columns["data"]: [Path(r.config.get("data") or "").name for r in runs],
         columns["duration"]: [fmt.duration(r.duration) for r in runs],
         columns["created"]: [when(r.created_at) for r in runs]})
-    percent = {columns[k]: st.column_config.ProgressColumn(columns[k], format="percent", min_value=0.0, max_value=1.0,
-                                                           help=t(f"runs.col.{k}_help"), width="small")
+    percent = {columns[k]: fmt.percent_column(columns[k], help=t(f"runs.col.{k}_help"), width="small")
                for k in ("accuracy", "macro_f1")}
     percent.update({columns[k]: st.column_config.TextColumn(width="small") for k in ("status", "duration")})
     st.dataframe(frame, hide_index=True, column_config=percent, width="stretch",

@@ -10,6 +10,7 @@ from core.serve.predictor import run_model_folder
 from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
+from ui import format as fmt
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
 
@@ -17,7 +18,9 @@ ctx = page_setup()
 st.title(t("try.title"))
 st.caption(t("try.intro"))
 TEXT = "try_text"
-EXAMPLES = 6
+EXAMPLES = 6  # example sentences offered, taking each label in turn
+MOST_EXAMPLES = 12  # with more labels than EXAMPLES, still one per label, up to this many
+SHORT = 110  # characters: a longer example is shortened at a word
 BATCH_FILE = "_try_batch_file"  # the uploaded file, saved in the workspace
 
 
@@ -28,14 +31,26 @@ def run_label(run: RunRecord) -> str:
     return " · ".join(x for x in (run.name, score, when) if x)
 
 
+def shorten(text: str, limit: int = SHORT) -> str:
+    """The start of a long text, cut at a space when there is one (Chinese has none), marked with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,.;:，。；：") + "…"
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def examples(run_dir: str, data: str, text_column: str | None) -> list[str]:
-    """A few short texts, taking each label in turn: from the run's validation rows, else its data."""
+    """Short texts, at least one per label, taking each label in turn: from the run's validation rows (those the
+    model got right first), else its data. Long texts are offered shortened, so every label has an example."""
     import pandas as pd
 
     path = Path(run_dir) / "val_predictions.csv"
     try:
-        frame = pd.read_csv(path) if path.exists() else None
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
     except (OSError, ValueError):
         frame = None
     if frame is None or "text" not in frame:
@@ -44,15 +59,25 @@ def examples(run_dir: str, data: str, text_column: str | None) -> list[str]:
         except StudioError:
             return []
         frame = pd.DataFrame({"text": loaded.texts, "label": loaded.labels})
-    frame = frame[frame["text"].astype(str).str.len().between(8, 110)]
-    groups = [list(g["text"].astype(str))[:EXAMPLES] for _, g in frame.groupby("label", sort=True)] or [
-        list(frame["text"].astype(str))[:EXAMPLES]]
-    picked = []
-    for i in range(EXAMPLES):
+    frame = frame[frame["text"].astype(str).str.strip().str.len() >= 8]
+    if "predicted" in frame and "label" in frame:
+        frame = frame.assign(wrong=frame["label"] != frame["predicted"]).sort_values("wrong", kind="stable")
+    groups = [_candidates(g["text"].astype(str).tolist()) for _, g in frame.groupby("label", sort=True)]
+    groups = groups or [_candidates(frame["text"].astype(str).tolist())]
+    wanted = max(EXAMPLES, min(len(groups), MOST_EXAMPLES))
+    picked: list[str] = []
+    for i in range(wanted):
         for group in groups:
-            if i < len(group) and len(picked) < EXAMPLES:
+            if i < len(group) and len(picked) < wanted and group[i] not in picked:
                 picked.append(group[i])
     return picked
+
+
+def _candidates(texts: list[str]) -> list[str]:
+    """A label's examples: its short texts as they are, then its longer ones shortened, the shortest first."""
+    short = [" ".join(x.split()) for x in texts if len(x) <= SHORT]
+    long = sorted((x for x in texts if len(x) > SHORT), key=len)[:EXAMPLES]
+    return (short + [shorten(x) for x in long])[:EXAMPLES]
 
 
 def set_text(text: str) -> None:
@@ -78,7 +103,7 @@ def sentence_section(predictor, run: RunRecord) -> None:
     with left:
         st.caption(t("try.label"))
         st.markdown(f"## {md(prediction.label)}")
-        st.caption(t("try.confidence", p=f"{prediction.confidence:.1%}", ms=f"{prediction.milliseconds:.0f}"))
+        st.caption(t("try.confidence", p=fmt.percent(prediction.confidence), ms=f"{prediction.milliseconds:.0f}"))
     with right:
         st.plotly_chart(charts.probability_bars(prediction.probabilities, prediction.label), key="probabilities")
 
@@ -110,10 +135,20 @@ def file_section(predictor, run: RunRecord) -> None:
             st.session_state["_try_table"] = predictor.predict_table(texts)
         st.session_state["_try_table_key"] = key
     result = st.session_state["_try_table"]
-    st.dataframe(result, hide_index=True, height=300)
+    st.dataframe(result, hide_index=True, height=300, **batch_table_layout(result))
     st.download_button(t("try.download"), result.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"{Path(st.session_state['try_upload'].name).stem}-predictions.csv", mime="text/csv",
                        icon=":material/download:")
+
+
+def batch_table_layout(table) -> dict:
+    """The answers and probabilities first, the long text last: a wide text never pushes them off the page."""
+    probabilities = [c for c in table.columns if c.startswith("p(")]
+    config = {"text": st.column_config.TextColumn(t("evaluate.col.text"), width="large"),
+              "predicted": st.column_config.TextColumn(t("evaluate.col.predicted")),
+              "confidence": fmt.percent_column(t("evaluate.col.confidence"))}
+    config.update({c: fmt.percent_column(c, bar=False) for c in probabilities})
+    return {"column_order": ["predicted", "confidence", *probabilities, "text"], "column_config": config}
 
 
 with guard():

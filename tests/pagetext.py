@@ -16,3 +16,10 @@ def page_text(at: AppTest, *, sidebar: bool = False) -> str:
 
 def messages(at: AppTest, kind: str) -> str:
     return "\n".join(str(e.value) for e in getattr(at, kind)).replace("\\", "")
+
+
+def assert_no_error(at: AppTest, where: str = "") -> None:
+    """Neither an exception nor an error box: every page body runs in guard(), which turns a crash into st.error,
+    so `not at.exception` alone passes on a crashing page."""
+    assert not at.exception, (where, at.exception)
+    assert not at.error, f"{where} shows an error: {messages(at, 'error')}"

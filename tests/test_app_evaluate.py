@@ -8,7 +8,7 @@ import json
 
 from core.serve.validation import validation_report
 from core.store.runs import RunStore
-from tests.pagetext import messages, page_text
+from tests.pagetext import assert_no_error, messages, page_text
 from tests.tiny import write_toy_csv
 from ui.review_charts import cell_of, confusion_figure
 
@@ -19,13 +19,13 @@ def finished_run(workspace):
 
 def test_without_a_finished_model_it_says_to_train_first(empty_workspace, open_page):
     at = open_page("evaluate").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "No finished model yet" in messages(at, "info")
 
 
 def test_validation_scores_and_the_confusion_matrix(finished_workspace, open_page):
     at = open_page("evaluate").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "The 24 texts held out during training" in page_text(at)
     charts = at.get("plotly_chart")
     heatmap = json.loads(charts[0].proto.spec)["data"][0]
@@ -51,7 +51,7 @@ def test_choosing_a_true_and_predicted_label_lists_those_texts(finished_workspac
             next(s for s in at.selectbox if s.label == "True label").select(true_label)
             next(s for s in at.selectbox if s.label == "Model's answer").select(answer)
             at.run()
-            assert not at.exception
+            assert_no_error(at)
             count = int(matrix[i][j])
             assert f"Labelled {true_label}" in page_text(at) and f"**{count}**" in page_text(at)
             if not count:
@@ -96,9 +96,24 @@ def test_another_labelled_file_is_measured_with_the_model(finished_workspace, op
     picker = next(s for s in at.selectbox if s.label == "Labelled file")
     assert "fresh reviews.csv · yours" in picker.options
     picker.set_value(folder / "fresh reviews.csv").run()
-    assert not at.exception
+    assert_no_error(at)
     next(b for b in at.button if b.label == "Measure the model on this file").click().run()
-    assert not at.exception
+    assert_no_error(at)
     text = page_text(at)
     assert "Texts measured: 40" in text and "Accuracy:" in text
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_tables_write_every_share_one_way_and_keep_probabilities_on_the_page(finished_workspace, open_page):
+    at = open_page("evaluate").run()
+    assert_no_error(at)
+    per_label = json.loads(at.dataframe[0].proto.columns)
+    # one decimal everywhere (Streamlit's plain "percent" writes 82.81% beside 83.2%)
+    assert {per_label[c]["type_config"]["step"] for c in ("Precision", "Recall", "F1")} == {0.001}
+    rows = at.dataframe[1]
+    order = list(rows.proto.column_order)
+    assert order[-1] == "Text"  # a long text never pushes the probabilities off the page
+    assert order[:3] == ["True label", "Model's answer", "Sure"] and "p(positive)" in order
+    steps = {name: c["type_config"].get("step") for name, c in json.loads(rows.proto.columns).items()
+             if name == "Sure" or name.startswith("p(")}
+    assert steps and set(steps.values()) == {0.001}

@@ -11,7 +11,7 @@ import pytest
 from core.data.saved import SAMPLE_DIR
 from core.data.texts import load_texts
 from core.labels.store import LabelStore
-from tests.pagetext import messages, page_text
+from tests.pagetext import assert_no_error, messages, page_text
 from ui.labelling import HANDOVER
 from ui.state import load_choices, update_choices
 
@@ -44,12 +44,12 @@ def shown_text(at) -> str:
 
 def test_a_fresh_workspace_starts_from_the_unlabelled_sample(empty_workspace, open_page):
     at = open_page("label").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "No labelling yet" in messages(at, "info")
     assert Path(at.selectbox[0].value) == UNLABELLED
     assert "120 texts, 0 of them already labelled" in page_text(at)
     button(at, "Start labelling").click().run()
-    assert not at.exception
+    assert_no_error(at)
     projects = LabelStore(empty_workspace).list_projects()
     assert len(projects) == 1 and LabelStore(empty_workspace).progress(projects[0].id).total == 120
     assert "Started labelling" in messages(at, "success")
@@ -62,7 +62,7 @@ def test_labels_are_added_in_one_go_and_get_number_keys(empty_workspace, open_pa
     at = open_page("label").run()
     next(x for x in at.text_input if x.label == "New labels").input("positive, negative， neutral")
     button(at, "Add").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert store.label_set(project) == LABELS
     buttons = [b for b in at.button if b.key and b.key.startswith("give-")]
     assert [b.label for b in buttons] == LABELS
@@ -71,11 +71,11 @@ def test_labels_are_added_in_one_go_and_get_number_keys(empty_workspace, open_pa
 
 def test_a_label_button_saves_at_once_and_moves_on(empty_workspace, project, open_page):
     at = open_page("label").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "0 of 120 labelled" in at.get("progress")[0].proto.text
     first = shown_text(at)
     label_button(at, "negative").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert "1 of 120 labelled" in at.get("progress")[0].proto.text
     assert shown_text(at) != first  # the next text is up
     assert "Saved: text 1 is negative" in page_text(at)
@@ -90,7 +90,7 @@ def test_undo_gives_the_text_back_without_its_label(empty_workspace, project, op
     label_button(at, "neutral").click().run()
     assert LabelStore(empty_workspace).progress(project).labelled == 2
     button(at, key="undo").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert "Undone: text 2 has no label again" in messages(at, "info")
     assert shown_text(at) == "Text 2 of 120"
     store = LabelStore(empty_workspace)
@@ -122,14 +122,14 @@ def test_the_table_saves_edits_and_filters_by_search(empty_workspace, project, o
     at = open_page("label")
     at.session_state["label_view"] = "Table"
     at.run()
-    assert not at.exception
+    assert_no_error(at)
     table = at.dataframe[0]
     assert table.editing_mode == "fixed" and len(table.value) == 120
     at.session_state[f"label_table-{project}-0-all-None-"] = {
         "edited_rows": {0: {"label": "negative"}, 2: {"label": "positive"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     button(at, "Save changes (2)").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert "Saved 2 labels" in messages(at, "success")
     store = LabelStore(empty_workspace)
     assert (store.row(project, 0).label, store.row(project, 2).label) == ("negative", "positive")
@@ -144,7 +144,7 @@ def test_labelled_texts_go_to_training_in_one_click(empty_workspace, project, op
     at = open_page("label").run()
     assert "Label texts with at least two different labels" not in page_text(at)
     button(at, "Train on these 3 texts").click().run()
-    assert not at.exception
+    assert_no_error(at)
     choices = load_choices(empty_workspace)
     assert (choices.config.text_column, choices.config.label_column) == ("text", "label")
     data = load_texts(choices.config.data, "text", "label")
@@ -164,7 +164,7 @@ def test_the_data_page_hands_an_unlabelled_file_to_the_label_page(empty_workspac
     at = open_page("label")
     at.session_state[HANDOVER] = handed
     at.run()
-    assert not at.exception
+    assert_no_error(at)
     projects = LabelStore(empty_workspace).list_projects()
     assert len(projects) == 1 and projects[0].source == str(UNLABELLED)
     assert "Started labelling unlabelled_feedback: 120 texts" in messages(at, "success")
@@ -181,7 +181,7 @@ def test_a_partly_labelled_chinese_file_keeps_its_labels(empty_workspace, open_p
     store = LabelStore(empty_workspace)
     project = store.create_project("评论", load_texts(path, "评论", "情感")).id
     at = open_page("label").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "2 of 3 labelled" in at.get("progress")[0].proto.text
     assert "客服态度一般" in page_text(at)  # the one text without a label is up
     label_button(at, "差评").click().run()
@@ -196,7 +196,7 @@ def test_user_text_is_shown_literally(empty_workspace, open_page, tmp_path):
     project = store.create_project("tricky", load_texts(path, "text", "")).id
     store.add_label(project, "<i>odd</i>")
     at = open_page("label").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "<b>**bold**</b> [link](javascript:alert(1))" in page_text(at)
     assert not any(getattr(m.proto, "allow_html", False) for m in at.markdown)
 
@@ -216,7 +216,7 @@ def test_the_latest_model_suggests_labels_and_the_least_sure_text_comes_first(fi
     at = open_page("label").run()
     toggle = next(x for x in at.toggle if x.label.startswith("Suggestions from the model"))
     toggle.set_value(True).run()
-    assert not at.exception
+    assert_no_error(at)
     suggestion = next(m.value for m in at.markdown if m.value.startswith("The model suggests"))
     highlighted = [b.label for b in at.button if b.key and b.key.startswith("give-") and b.proto.type == "primary"]
     assert len(highlighted) == 1 and f"**{highlighted[0]}**" in suggestion
@@ -224,7 +224,8 @@ def test_the_latest_model_suggests_labels_and_the_least_sure_text_comes_first(fi
     shown = int(shown_text(at).split()[1]) - 1
     assert sure[shown] == min(sure.values())  # the text the model is least sure of
     label_button(at, "positive").click().run()
-    assert not at.exception and LabelStore(finished_workspace).row(project, shown).label == "positive"
+    assert_no_error(at)
+    assert LabelStore(finished_workspace).row(project, shown).label == "positive"
 
 
 def load_texts_of(texts: list[str], folder: Path):
@@ -250,7 +251,7 @@ def test_the_texts_a_search_finds_are_labelled_at_once_and_undone_at_once(empty_
     found = len(at.dataframe[0].value)
     next(s for s in at.selectbox if s.label == "Give every text shown the label").select("negative")
     button(at, f"Label all {found} shown").click().run()
-    assert not at.exception
+    assert_no_error(at)
     store = LabelStore(empty_workspace)
     assert store.progress(project).per_label["negative"] == found
     button(at, key="undo").click().run()

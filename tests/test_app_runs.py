@@ -15,7 +15,7 @@ import pytest
 from core.runs.runner import create_run
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
-from tests.pagetext import messages, page_text
+from tests.pagetext import assert_no_error, messages, page_text
 
 
 @pytest.fixture()
@@ -34,14 +34,14 @@ def button(at, label: str):
 
 def test_without_runs_it_says_to_train_first(empty_workspace, open_page):
     at = open_page("runs").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "No training yet" in messages(at, "info")
 
 
 def test_the_history_lists_the_run_with_its_scores(finished_workspace, open_page):
     run = RunStore(finished_workspace).list_runs()[0]
     at = open_page("runs").run()
-    assert not at.exception
+    assert_no_error(at)
     history = at.dataframe[0].value
     row = history.iloc[0]
     assert row["Name"] == "toy sentiment" and row["Status"] == "finished"
@@ -55,13 +55,13 @@ def test_chosen_runs_show_curves_and_settings_with_differences_marked(finished_w
     first = store.list_runs()[0]
     other = create_run(store, TrainConfig.from_dict({**first.config, "learning_rate": 5e-5, "name": "slower"}))
     at = open_page("runs").run()
-    assert not at.exception
+    assert_no_error(at)
     picker = next(m for m in at.multiselect if m.label == "Runs to compare")
     assert picker.value == [first.id]  # the finished run is chosen to start with
     charts = at.get("plotly_chart")
     assert len(charts) == 2 and "toy sentiment" in charts[0].proto.spec
     picker.select(other.id).run()
-    assert not at.exception
+    assert_no_error(at)
     settings = at.dataframe[-1].value
     assert list(settings.columns) == ["toy sentiment", "slower"]
     assert "Learning rate" in settings.index
@@ -77,7 +77,7 @@ def test_rename_is_kept_in_the_store_and_the_run_folder(own_runs, open_page):
     at = open_page("runs").run()
     next(x for x in at.text_input if x.label == "Name").input("sentiment v2").run()
     button(at, "Rename").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert "Renamed the run to sentiment v2" in messages(at, "success")
     assert RunStore(finished_workspace).get(run.id).name == "sentiment v2"
     assert json.loads((Path(run.run_dir) / "config.json").read_text())["name"] == "sentiment v2"
@@ -89,7 +89,7 @@ def test_delete_asks_first_and_cancel_keeps_the_run(own_runs, open_page):
     run = RunStore(finished_workspace).list_runs()[0]
     at = open_page("runs").run()
     button(at, "Delete run").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert "This cannot be undone" in messages(at, "warning")
     assert RunStore(finished_workspace).get(run.id) is not None  # nothing gone yet
     button(at, "Cancel").click().run()
@@ -97,7 +97,7 @@ def test_delete_asks_first_and_cancel_keeps_the_run(own_runs, open_page):
     assert RunStore(finished_workspace).get(run.id) is not None
     button(at, "Delete run").click().run()
     button(at, "Yes, delete it").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert RunStore(finished_workspace).get(run.id) is None and not Path(run.run_dir).exists()
     assert "No training yet" in messages(at, "info")
 
@@ -111,7 +111,7 @@ def test_deleting_a_run_in_training_says_it_is_stopped_first(finished_workspace,
         at = open_page("runs").run()
         next(s for s in at.selectbox if s.label == "Run").set_value(running.id).run()
         button(at, "Delete run").click().run()
-        assert not at.exception
+        assert_no_error(at)
         assert "is training now. Deleting it stops the training first" in messages(at, "warning")
         assert store.get(running.id).status == "running"  # only after the yes
     finally:

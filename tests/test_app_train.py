@@ -8,7 +8,7 @@ import time
 from core.runs.runner import create_run
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
-from tests.pagetext import messages, page_text
+from tests.pagetext import assert_no_error, messages, page_text
 from ui.state import load_choices, save_choices
 
 
@@ -18,10 +18,10 @@ def start_button(at):
 
 def test_start_on_a_fresh_workspace_queues_a_run_with_the_defaults(empty_workspace, open_page, no_workers):
     at = open_page("train").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "No training yet" in messages(at, "info")
     start_button(at).click().run()
-    assert not at.exception
+    assert_no_error(at)
     runs = RunStore(empty_workspace).list_runs()
     assert len(runs) == 1 and runs[0].status == "queued"
     assert runs[0].config["model"] == "default" and runs[0].config["data"].endswith("movie_reviews_en.csv")
@@ -36,7 +36,7 @@ def test_a_second_start_joins_the_queue(empty_workspace, open_page, no_workers):
     start_button(at).click().run()
     assert start_button(at).label == "Add to the queue"
     start_button(at).click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert len(RunStore(empty_workspace).list_runs(("queued",))) == 2
     assert "Waiting in the queue (1)" in page_text(at)
 
@@ -67,7 +67,7 @@ def test_a_running_training_shows_progress_and_stop_asks_it_to_stop(empty_worksp
     for step in (5, 10):
         store.add_metrics(run.id, "train", step, step / 13, {"loss": 0.7 - step / 100, "samples_per_second": 12.5})
     at = open_page("train").run()  # a new tab, or a refresh: it finds the run in the store
-    assert not at.exception
+    assert_no_error(at)
     assert at.get("progress") and "Step 10 of 40" in at.get("progress")[0].proto.text
     text = page_text(at)
     assert "Texts / second: 12.5" in text and "Test CPU (8 GB)" in text
@@ -86,7 +86,7 @@ def test_a_dead_worker_shows_interrupted_and_resume_queues_it_again(empty_worksp
     assert store.get(run.id).status == "interrupted"
     assert "ended unexpectedly" in messages(at, "error")
     next(b for b in at.button if b.label == "Resume").click().run()
-    assert not at.exception
+    assert_no_error(at)
     assert store.get(run.id).status == "queued"
 
 
@@ -106,7 +106,7 @@ def test_a_failed_run_says_why_and_folds_its_log_away(empty_workspace, open_page
 
 def test_a_finished_run_shows_its_curves_and_scores(finished_workspace, open_page):
     at = open_page("train").run()
-    assert not at.exception
+    assert_no_error(at)
     assert "Finished: the model labels" in messages(at, "success")
     assert "toy sentiment" in page_text(at)
     assert len(at.get("plotly_chart")) == 2  # loss, and accuracy with macro-F1
@@ -117,3 +117,42 @@ def test_the_shown_config_matches_what_start_would_submit(empty_workspace):
     config = load_choices(empty_workspace).config
     assert isinstance(config, TrainConfig) and config.text_column == "text" and config.label_column == "label"
     config.validate()
+
+
+def test_remote_code_is_no_setting_of_the_page_only_the_servers(empty_workspace, open_page, no_workers, monkeypatch):
+    monkeypatch.delenv("STUDIO_TRUST_REMOTE_CODE", raising=False)
+    choices = load_choices(empty_workspace)
+    choices.config.trust_remote_code = True  # saved by an older version that had a toggle
+    save_choices(empty_workspace, choices)
+    at = open_page("train").run()
+    assert_no_error(at)
+    widgets = [w.label for kind in ("toggle", "checkbox", "number_input", "selectbox") for w in getattr(at, kind)]
+    assert widgets and not [label for label in widgets if "remote" in label.lower()]
+    assert "STUDIO_TRUST_REMOTE_CODE=1" in page_text(at)  # the page says how to allow it
+    start_button(at).click().run()
+    assert RunStore(empty_workspace).list_runs()[0].config["trust_remote_code"] is False
+    monkeypatch.setenv("STUDIO_TRUST_REMOTE_CODE", "1")  # whoever started the server allowed it
+    at = open_page("train").run()
+    assert "was started with STUDIO_TRUST_REMOTE_CODE=1" in page_text(at).replace("`", "")
+    start_button(at).click().run()
+    assert_no_error(at)
+    assert [r.config["trust_remote_code"] for r in RunStore(empty_workspace).list_runs()] == [True, False]
+
+
+def test_the_train_page_says_how_many_texts_the_presets_max_length_cuts(empty_workspace, open_page, no_workers):
+    import pandas as pd
+
+    long = " ".join(["the acting was quite good and the story kept me watching until the end"] * 8)  # ~120 tokens
+    texts = [long] * 10 + ["a short and happy film"] * 30
+    data = empty_workspace / "datasets" / "long.csv"
+    data.parent.mkdir(parents=True)
+    pd.DataFrame({"text": texts, "label": ["positive", "negative"] * 20}).to_csv(data, index=False)
+    choices = load_choices(empty_workspace)
+    choices.config.data = str(data)
+    save_choices(empty_workspace, choices)
+    at = open_page("train").run()
+    assert_no_error(at)
+    assert "longer than" not in page_text(at)  # balanced keeps 128 tokens: nothing is cut
+    at.radio[0].set_value("quick").run()
+    assert_no_error(at)
+    assert "10 of the 40 texts are longer than 64 tokens and will be cut" in page_text(at)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core.errors import RunError
@@ -85,6 +87,59 @@ def test_the_model_card_names_labels_metrics_base_model_and_settings(finished):
     assert f"Accuracy: {results['metrics']['accuracy']:.3f}" in card
     assert "tiny-bert (a local model folder)" in card
     assert "| Learning rate | 0.002 |" in card and "| Epochs | 8 |" in card
+
+
+def test_the_zip_carries_no_text_and_no_file_name_of_the_users(finished, tmp_path):
+    _, run_dir = finished
+    validation = pd.read_csv(Path(run_dir) / "val_predictions.csv", dtype=str)["text"].tolist()
+    path = model_zip(run_dir, tmp_path / "model.zip")
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name).decode("utf-8", errors="ignore") for name in archive.namelist()}
+    for name, text in contents.items():
+        assert "toy.csv" not in text, name  # the data file's name stays with the trainer
+        assert not [row for row in validation if row in text], name
+    folder = extract(path, tmp_path / "unzipped")
+    printed = subprocess.run([sys.executable, "predict.py"], capture_output=True, text=True, cwd=folder,
+                             env=FRESH_ENV, timeout=300)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.split("\t")[0] in ("positive", "negative")  # the neutral example gets an answer
+    assert "Labels: negative, positive" in printed.stderr
+
+
+def test_asked_to_the_model_card_names_the_training_file(finished):
+    _, run_dir = finished
+    assert "- Trained on: `toy.csv`" in model_card(run_dir, name_files=True)
+    assert "toy.csv" not in model_card(run_dir)
+
+
+def test_the_model_card_reports_the_test_score_and_the_class_weights(finished, tmp_path):
+    _, run_dir = finished
+    copy = Path(shutil.copytree(run_dir, tmp_path / "run"))
+    results = json.loads((copy / "results.json").read_text())
+    validation = results["metrics"]
+    per_class = {"negative": {"precision": 0.8, "recall": 1.0, "f1": 0.889, "support": 12},
+                 "positive": {"precision": 1.0, "recall": 0.75, "f1": 0.857, "support": 8}}
+    results.update(test_metrics={**validation, "accuracy": 0.9, "macro_f1": 0.873, "per_class": per_class,
+                                 "rows": 20, "test_rows": 20},
+                   test_rows=20, class_weights={"negative": 0.913, "positive": 1.095})
+    (copy / "results.json").write_text(json.dumps(results))
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "test_data": "/home/me/held-out reviews.csv"}))
+    card = model_card(copy)
+    assert "held-out reviews" not in card  # no file of the trainer's, test file included
+    assert "Measured on 20 test rows, held out from training and from choosing the checkpoint" in card
+    assert "- Accuracy: 0.900" in card and "- Macro F1: 0.873" in card
+    assert f"On the validation rows, which chose the checkpoint: accuracy {validation['accuracy']:.3f}" in card
+    assert "| Label | Precision | Recall | F1 | Test rows | Weight in training |" in card
+    assert "| negative | 0.800 | 1.000 | 0.889 | 12 | 0.913 |" in card
+    assert "| positive | 1.000 | 0.750 | 0.857 | 8 | 1.095 |" in card
+
+
+def test_without_test_rows_the_card_says_the_validation_score_may_flatter(finished):
+    _, run_dir = finished
+    card = model_card(run_dir)
+    assert "validation rows held out from training" in card and "a little optimistic" in card
+    assert "| Validation rows |" in card
 
 
 def test_the_zip_in_memory_is_the_same_bundle(finished, tmp_path):

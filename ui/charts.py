@@ -35,6 +35,21 @@ def ema(values: Sequence[float], weight: float = 0.8) -> list[float]:
     return out
 
 
+def step_axis(steps: Sequence[float], **axis: Any) -> dict[str, Any]:
+    """An x axis of training steps: whole numbers only, also when one or a few steps are drawn.
+
+    Plotly spaces its ticks by halves over a short range (59, 59.5, 60); a step is never half done.
+    """
+    if steps and max(steps) - min(steps) < 10:
+        axis.update(tick0=0, dtick=1)
+    return dict(tickformat="d", **axis)
+
+
+def loss_axis(**axis: Any) -> dict[str, Any]:
+    """A y axis of loss from zero: the first points of a run (a spread of 0.005) are not blown up to fill it."""
+    return dict(rangemode="tozero", **axis)
+
+
 def loss_figure(train: list[dict], evals: list[dict]) -> go.Figure:
     """Training loss (faint raw points and a smoothed line) and validation loss, by step."""
     fig = go.Figure()
@@ -50,20 +65,28 @@ def loss_figure(train: list[dict], evals: list[dict]) -> go.Figure:
     if points:
         fig.add_scatter(x=[p["step"] for p in points], y=[p["loss"] for p in points], mode="lines+markers",
                         name=t("chart.val_loss"), line=dict(color=ORANGE, width=2.5), marker=dict(size=8))
-    fig.update_layout(title=t("chart.loss_title"), xaxis_title=t("chart.step"), yaxis_title=t("chart.loss"),
-                      **_LAYOUT)
+    fig.update_layout(title=t("chart.loss_title"), xaxis=step_axis(steps + [p["step"] for p in points],
+                                                                  title=t("chart.step")),
+                      yaxis=loss_axis(title=t("chart.loss")), **_LAYOUT)
     return fig
+
+
+# accuracy drawn wide underneath, macro-F1 dashed and narrow on top: equal scores (two balanced labels) show both
+SCORE_LINES = (("accuracy", GREEN, dict(width=5), dict(size=13, symbol="circle")),
+               ("macro_f1", ORANGE, dict(width=2.5, dash="dash"), dict(size=7, symbol="diamond")))
 
 
 def metrics_figure(evals: list[dict]) -> go.Figure:
     """Validation accuracy and macro-F1 after each evaluation, on a 0-100% scale."""
     fig = go.Figure()
-    for key, name, color in (("accuracy", t("chart.accuracy"), GREEN), ("macro_f1", t("chart.macro_f1"), ORANGE)):
+    steps = []
+    for key, color, line, marker in SCORE_LINES:
         points = [p for p in evals if p.get(key) is not None]
         if points:
+            steps += [p["step"] for p in points]
             fig.add_scatter(x=[p["step"] for p in points], y=[p[key] for p in points], mode="lines+markers",
-                            name=name, line=dict(color=color, width=2.5), marker=dict(size=8))
-    fig.update_layout(title=t("chart.metrics_title"), xaxis_title=t("chart.step"),
+                            name=t(f"chart.{key}"), line=dict(color=color, **line), marker=dict(color=color, **marker))
+    fig.update_layout(title=t("chart.metrics_title"), xaxis=step_axis(steps, title=t("chart.step")),
                       yaxis=dict(range=[0, 1.02], tickformat=".0%"), **_LAYOUT)
     return fig
 

@@ -22,6 +22,7 @@ from core.serve.validation import (
 )
 from core.store.runs import RunRecord
 from core.train.metrics import unmeasured_warning
+from ui import format as fmt
 from ui import loaders, t
 from ui.i18n import t_engine
 from ui.review_charts import cell_of, confidence_histogram, confusion_figure
@@ -140,9 +141,8 @@ def scores_section(report: dict) -> None:
                           t("evaluate.col.recall"): [v["recall"] for v in per_class.values()],
                           t("evaluate.col.f1"): [v["f1"] for v in per_class.values()],
                           t("evaluate.col.support"): [v["support"] for v in per_class.values()]})
-    percent = {t(f"evaluate.col.{k}"): st.column_config.ProgressColumn(
-        t(f"evaluate.col.{k}"), help=t(f"evaluate.col.{k}_help"), format="percent", min_value=0.0, max_value=1.0)
-        for k in ("precision", "recall", "f1")}
+    percent = {t(f"evaluate.col.{k}"): fmt.percent_column(t(f"evaluate.col.{k}"), help=t(f"evaluate.col.{k}_help"))
+               for k in ("precision", "recall", "f1")}
     st.dataframe(frame, hide_index=True, column_config=percent, width="stretch")
 
 
@@ -185,10 +185,15 @@ def rows_table(rows, key: str) -> None:
     names = {"text": t("evaluate.col.text"), "label": t("evaluate.col.true"),
              "predicted": t("evaluate.col.predicted"), "confidence": t("evaluate.col.confidence")}
     shown = rows.rename(columns=names)
+    probabilities = [c for c in shown.columns if c.startswith("p(")]
     config = {names["text"]: st.column_config.TextColumn(width="large"),
-              names["confidence"]: st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)}
-    config.update({c: st.column_config.NumberColumn(format="percent") for c in shown.columns if c.startswith("p(")})
-    st.dataframe(shown, hide_index=True, column_config=config, key=key, width="stretch",
+              names["confidence"]: fmt.percent_column()}
+    config.update({c: fmt.percent_column(bar=False) for c in probabilities})
+    # the labels and probabilities first, the long text last: a wide text never pushes them off the page
+    first = [names["label"], names["predicted"], names["confidence"], *probabilities]
+    order = [*first, *(c for c in shown.columns if c not in (*first, names["text"])), names["text"]]
+    order = [c for c in order if c in shown.columns]
+    st.dataframe(shown, hide_index=True, column_config=config, column_order=order, key=key, width="stretch",
                  height=min(400, 38 + 35 * len(shown)))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ui.i18n import t
 
 
@@ -17,6 +19,12 @@ def duration(seconds: float | None) -> str:
         return t("unit.minutes_seconds", m=minutes, s=sec) if minutes < 10 and sec else t("unit.minutes", m=minutes)
     hours, minutes = divmod(minutes, 60)
     return t("unit.hours_minutes", h=hours, m=minutes)
+
+
+def duration_range(low: float, high: float) -> str:
+    """'2 min – 4 min': an estimate as the range it is; one figure when both ends read the same."""
+    first, last = duration(low), duration(high)
+    return first if first == last else f"{first} – {last}"
 
 
 def parameters(count: int | None) -> str:
@@ -35,3 +43,29 @@ def size_mb(mb: float | None) -> str:
 
 def gigabytes(gb: float) -> str:
     return f"{gb:.1f} GB" if gb >= 1 else f"{gb * 1024:.0f} MB"
+
+
+# one way to write a share everywhere: 83.2%, never 82.81% beside it
+PERCENT_DIGITS = 1
+
+
+def percent(share: float | None) -> str:
+    """'83.2%': a share (0..1) as the pages and their tables write it; '–' when unknown."""
+    if share is None or share != share:
+        return "–"
+    return f"{share:.{PERCENT_DIGITS}%}"
+
+
+def percent_column(label: str | None = None, *, help: str | None = None, bar: bool = True, **options: Any) -> Any:
+    """A table column of shares (0..1) written like `percent`: a bar beside the number, or the number alone.
+
+    Streamlit's "percent" format drops trailing digits (82.81% beside 83.2%) unless the step fixes
+    the decimals: a step of 0.001 gives one decimal of the percentage. `options`: width, pinned.
+    """
+    import streamlit as st
+
+    step = 10.0 ** -(PERCENT_DIGITS + 2)
+    if bar:
+        return st.column_config.ProgressColumn(label, help=help, format="percent", step=step, min_value=0.0,
+                                               max_value=1.0, **options)
+    return st.column_config.NumberColumn(label, help=help, format="percent", step=step, **options)

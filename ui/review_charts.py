@@ -11,7 +11,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from ui.charts import _LAYOUT, GREEN, ORANGE, ema, plain
+from ui.charts import _LAYOUT, GREEN, ORANGE, ema, loss_axis, plain, step_axis
 from ui.i18n import t
 
 RED = "#d62728"
@@ -89,7 +89,7 @@ def runs_loss_figure(runs: Sequence[dict[str, Any]], x: str) -> go.Figure:
             fig.add_scatter(x=[p[x] for p in evals], y=[p["loss"] for p in evals], mode="lines+markers",
                             name=t("chart.run_val_loss", run=plain(run["name"])),
                             line=dict(color=color, width=2, dash="dash"), marker=dict(size=7))
-    fig.update_layout(title=t("chart.loss_title"), xaxis_title=t(f"chart.{x}"), yaxis_title=t("chart.loss"),
+    fig.update_layout(title=t("chart.loss_title"), xaxis=_x_axis(runs, x), yaxis=loss_axis(title=t("chart.loss")),
                       **{**_LAYOUT, "height": 380, "hovermode": "closest"})
     return fig
 
@@ -103,8 +103,16 @@ def runs_metric_figure(runs: Sequence[dict[str, Any]], metric: str, x: str) -> g
             fig.add_scatter(x=[p[x] for p in points], y=[p[metric] for p in points], mode="lines+markers",
                             name=plain(run["name"]), line=dict(color=PALETTE[k % len(PALETTE)], width=2.5),
                             marker=dict(size=8))
-    fig.update_layout(title=t("chart.run_metric_title", metric=t(f"chart.{metric}")), xaxis_title=t(f"chart.{x}"),
+    fig.update_layout(title=t("chart.run_metric_title", metric=t(f"chart.{metric}")), xaxis=_x_axis(runs, x),
                       yaxis=dict(range=[0, 1.02], tickformat=".0%"), **{**_LAYOUT, "height": 380,
                                                                          "hovermode": "closest"})
     return fig
+
+
+def _x_axis(runs: Sequence[dict[str, Any]], x: str) -> dict[str, Any]:
+    """Steps in whole numbers; epochs as they come (half an epoch is a real point)."""
+    if x != "step":
+        return dict(title=t(f"chart.{x}"))
+    steps = [p["step"] for run in runs for p in (*run["train"], *run["evals"]) if p.get("step") is not None]
+    return step_axis(steps, title=t("chart.step"))
 

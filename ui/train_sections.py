@@ -4,7 +4,6 @@ live charts and the queue. Each reads the run store; none holds a training.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import streamlit as st
@@ -17,7 +16,16 @@ from ui import charts, t
 from ui import format as fmt
 from ui.i18n import t_engine
 from ui.progress import progress
-from ui.widgets import estimate_panel, md, next_step, preset_picker, settings_expander, show_error
+from ui.widgets import (
+    estimate_panel,
+    md,
+    next_step,
+    page_run_config,
+    preset_picker,
+    settings_expander,
+    show_error,
+    truncation_note,
+)
 
 VIEWING = "_train_viewing"  # a run this tab chose to look at, over the latest active one
 STATUS_COLORS = {"queued": "gray", "running": "blue", "completed": "green", "stopped": "orange",
@@ -56,10 +64,11 @@ def setup_section(ctx, runs: list[RunRecord]) -> None:
         estimate_panel(ctx, compact=True)
     except StudioError:
         pass  # the Start button below says what is wrong with the data or the model
+    truncation_note(ctx)
     busy = any(r.status in ACTIVE for r in runs)
     if st.button(t("train.queue") if busy else t("train.start"), type="primary", icon=":material/play_arrow:"):
         try:
-            run = runner.submit(ctx.store, dataclasses.replace(ctx.config, name=ctx.config.name.strip()))
+            run = runner.submit(ctx.store, page_run_config(ctx.config))
         except StudioError as error:
             show_error(error)
         else:

@@ -5,7 +5,9 @@ No business logic here: settings come from `core.train.config.field_specs()`, es
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import re
 import traceback
 from collections.abc import Iterator
@@ -25,6 +27,7 @@ IN_APP = "_studio_in_app"  # set by app.py: page links work only inside its navi
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 STEPS = {"epochs": 1.0, "learning_rate": 1e-5, "weight_decay": 0.01, "warmup_ratio": 0.05}
 FORMATS = {"learning_rate": "%.1e", "epochs": "%g", "weight_decay": "%g", "warmup_ratio": "%g"}
+REMOTE_CODE_ENV = "STUDIO_TRUST_REMOTE_CODE"  # set by whoever starts the server; no page can turn it on
 
 
 def md(text: Any) -> str:
@@ -101,9 +104,44 @@ def settings_expander(ctx) -> None:
         if changed and st.button(t("train.reset"), icon=":material/restart_alt:"):
             base = TrainConfig.from_preset(config.preset)
             new = {name: getattr(base, name) for name in changed}
+        st.caption(t("train.remote_code_on" if remote_code_allowed() else "train.remote_code_off"))
     if new:
         ctx.update(**new)
         st.rerun()
+
+
+def remote_code_allowed() -> bool:
+    """Whether whoever started the server allowed Hub models to run their own code (STUDIO_TRUST_REMOTE_CODE=1)."""
+    return os.environ.get(REMOTE_CODE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def page_run_config(config: TrainConfig) -> TrainConfig:
+    """The run a page submits: the user's choices, its name trimmed, and remote code only as the server allows.
+
+    The saved choices may hold trust_remote_code from an older version that had a toggle: the environment wins.
+    """
+    return dataclasses.replace(config, name=config.name.strip(), trust_remote_code=remote_code_allowed())
+
+
+def truncation_note(ctx) -> None:
+    """How many texts the chosen max length cuts, said beside Start: a preset's 64 tokens cut long reviews."""
+    from ui import loaders
+
+    config = ctx.config
+    try:
+        _, lengths = loaders.report(config.data, config.text_column, config.label_column, config.model,
+                                    config.max_length)
+        texts = loaders.texts(config.data, config.text_column, config.label_column).texts
+    except StudioError:
+        return  # the Start button says what is wrong with the data or the model
+    cut = sum(n > config.max_length for n in lengths or [])
+    if not cut:
+        return
+    total = sum(1 for text in texts if text.strip())
+    sampled = len(lengths) < total  # the lengths of the first few thousand texts stand for all of them
+    count = round(cut / len(lengths) * total) if sampled else cut
+    st.caption(t("train.truncated_about" if sampled else "train.truncated", n=f"{count:,}", total=f"{total:,}",
+                 max_length=config.max_length, share=fmt.percent(cut / len(lengths))))
 
 
 def field_widget(spec: dict[str, Any], value: Any, disabled: bool = False) -> Any:
@@ -134,7 +172,8 @@ def field_widget(spec: dict[str, Any], value: Any, disabled: bool = False) -> An
 def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     """The estimate for the current choices on this device, its fixes, and the device; None when unknown."""
     from core.device import describe_device
-    from core.train.estimate import estimate, fixes, guess_tokens, measured_speed
+    from core.train.calibrate import cached_cost, request_calibration
+    from core.train.estimate import count_tokens, fixes, guess_tokens, run_estimate
     from ui import loaders
 
     config = ctx.config
@@ -144,14 +183,19 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     data = loaders.texts(config.data, config.text_column, config.label_column)
     rows = sum(1 for text, label in zip(data.texts, data.labels, strict=True)
                if text.strip() and (label or data.label_column is None))
-    train_rows = rows if config.val_data else max(1, round(rows * (1 - config.val_fraction)))
-    tokens = guess_tokens(data.texts)
+    val_rows = 0 if config.val_data else round(rows * config.val_fraction)
+    train_rows = max(1, rows - val_rows)
+    try:
+        tokens = count_tokens(loaders.tokenizer(config.model), data.texts)
+    except StudioError:
+        tokens = guess_tokens(data.texts)
     device = describe_device()
-    measured = measured_speed(ctx.store.list_runs(("completed",)), config, device, tokens)
+    step_cost = cached_cost(ctx.workspace, config.model, device.name)
+    if step_cost is None:
+        request_calibration(ctx.workspace, config.model)  # the standby worker measures it while the user reads
     shape = {"hidden_size": info.hidden_size, "layers": info.layers}
-    result = estimate(info.parameters, config, train_rows, tokens, device, **shape,
-                      measured_samples_per_second=measured[0] if measured else None,
-                      measured_run=measured[1] if measured else None)
+    result = run_estimate(info.parameters, config, train_rows, val_rows, tokens, device,
+                          runs=ctx.store.list_runs(("completed",)), step_cost=step_cost, **shape)
     return result, fixes(info.parameters, config, train_rows, tokens, device, **shape), device
 
 
@@ -163,10 +207,12 @@ def estimate_panel(ctx, compact: bool = False) -> None:
         return
     result, fix_list, device = found
     epochs = ctx.config.epochs
-    basis = t("estimate.measured", run=result.measured_run) if result.measured else t("estimate.rough")
+    basis = {"run": t("estimate.measured", run=result.measured_run), "measured": t("estimate.calibrated"),
+             "rough": t("estimate.rough")}[result.basis]
     memory = t("estimate.memory_value", need=fmt.gigabytes(result.memory_gb), have=fmt.gigabytes(result.available_gb))
+    low, high = result.run_seconds(epochs)
     timing = t("estimate.time_value", epoch=fmt.duration(result.seconds_per_epoch), epochs=f"{epochs:g}",
-               total=fmt.duration(result.seconds_per_epoch * epochs))
+               total=fmt.duration_range(low, high))
     if compact:
         line = t("estimate.compact", memory=memory, time=timing)
         (st.caption if result.fits else st.warning)(line + " " + basis)

@@ -153,7 +153,8 @@ def _load_error(name: str, exc: Exception) -> ModelError:
     again = "Copy or download the model again, or pick another model."
     if "trust_remote_code" in text:
         return ModelError(f"The model '{name}' ships its own Python code, which is not run unless you allow it.",
-                          "Tick 'Trust remote code' only if you trust the model's authors, or pick another model.")
+                          "Only if you trust the model's authors: train with --trust-remote-code on the command line, "
+                          "or start the dashboard with STUDIO_TRUST_REMOTE_CODE=1. Otherwise pick another model.")
     if "Unrecognized configuration class" in text:
         return ModelError(f"The model '{name}' cannot be used as a text classifier.",
                           "Pick an encoder (BERT-like) or decoder (GPT-like) text model.")

@@ -3,6 +3,7 @@
 The zip holds one folder: the run's `model/` files (config.json with the user's label names,
 safetensors weights, tokenizer), a README.md model card and a `predict.py` that runs it with
 `transformers.pipeline`. Extracted anywhere, that folder is a standard Hugging Face model folder.
+It carries none of the user's texts and, unless asked (`name_files`), none of their file names.
 """
 
 from __future__ import annotations
@@ -25,31 +26,36 @@ log = logging.getLogger(__name__)
 _STORED_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
 
 # the ready-to-run script shipped in the zip; a str.format template (its literal braces are doubled)
+# its example is no text of the user's: a validation row in a file that travels could be private
 PREDICT_TEMPLATE = Path(__file__).parent / "templates" / "predict.py.tmpl"
+EXAMPLE = "Type the text to classify here."
 
 
 # ------------------------------------------------------------------------------------------ the zip
-def model_zip(run_dir: str | Path, path: str | Path | None = None) -> Path:
+def model_zip(run_dir: str | Path, path: str | Path | None = None, *, name_files: bool = False) -> Path:
     """Write the hand-off zip (to `path`, else beside the run folder's model) and return where it is."""
     run_dir = Path(run_dir)
     path = Path(path) if path else run_dir / f"{bundle_name(run_dir)}.zip"
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as out:
-        write_model_zip(run_dir, out)
+        write_model_zip(run_dir, out, name_files=name_files)
     tmp.replace(path)  # a half-written zip is never there to download
     log.info("Wrote the model zip of %s to %s", run_dir.name, path)
     return path
 
 
-def model_zip_bytes(run_dir: str | Path) -> bytes:
+def model_zip_bytes(run_dir: str | Path, *, name_files: bool = False) -> bytes:
     """The zip in memory, for a download button."""
     buffer = io.BytesIO()
-    write_model_zip(run_dir, buffer)
+    write_model_zip(run_dir, buffer, name_files=name_files)
     return buffer.getvalue()
 
 
-def write_model_zip(run_dir: str | Path, target: IO[bytes]) -> None:
-    """Write the zip into an open binary file or buffer: one folder with the model, README.md and predict.py."""
+def write_model_zip(run_dir: str | Path, target: IO[bytes], *, name_files: bool = False) -> None:
+    """Write the zip into an open binary file or buffer: one folder with the model, README.md and predict.py.
+
+    name_files: the model card also names the data files the model was trained on.
+    """
     run_dir = Path(run_dir)
     folder = model_dir(run_dir)
     if not (folder / "config.json").exists():
@@ -61,7 +67,7 @@ def write_model_zip(run_dir: str | Path, target: IO[bytes]) -> None:
             stored = file.suffix in _STORED_SUFFIXES
             archive.write(file, f"{top}/{file.relative_to(folder).as_posix()}",
                           compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
-        archive.writestr(f"{top}/README.md", model_card(run_dir))
+        archive.writestr(f"{top}/README.md", model_card(run_dir, name_files=name_files))
         archive.writestr(f"{top}/predict.py", predict_script(run_dir))
 
 
@@ -73,19 +79,10 @@ def bundle_name(run_dir: str | Path) -> str:
 
 
 def predict_script(run_dir: str | Path) -> str:
-    return PREDICT_TEMPLATE.read_text(encoding="utf-8").format(example=_example_text(Path(run_dir)))
-
-
-def _example_text(run_dir: Path) -> str:
-    """A validation text, so the first run of predict.py answers something the model knows."""
-    path = run_dir / "val_predictions.csv"
-    if path.exists():
-        import pandas as pd
-
-        texts = pd.read_csv(path, usecols=["text"], nrows=1, dtype=str)["text"].tolist()
-        if texts and isinstance(texts[0], str):
-            return texts[0][:200]
-    return "Type the text to classify here."
+    """predict.py for the zip: with no text given, it classifies a neutral sentence and lists the labels."""
+    labels = json.loads((model_dir(Path(run_dir)) / "config.json").read_text()).get("id2label") or {}
+    names = [labels[k] for k in sorted(labels, key=int)]
+    return PREDICT_TEMPLATE.read_text(encoding="utf-8").format(example=EXAMPLE, labels=names)
 
 
 def _read_config(run_dir: Path) -> dict:

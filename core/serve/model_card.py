@@ -1,58 +1,99 @@
-"""The model card (README.md) in the hand-off zip: what the model tells apart, how well, and how it was made."""
+"""The model card (README.md) in the hand-off zip: what the model tells apart, how well, and how it was made.
+
+The card goes wherever the zip goes, so it names no file of the trainer's (data, validation or test
+file, local paths) unless asked to; the score it reports is the test rows' when the run had them.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from core.store.run_folder import model_dir, read_results
-from core.train.config import setting_label
+from core.train.config import TrainConfig, setting_label
 from core.wording import shown_value
 
 _BUILTIN_MODEL = "MiniLM-L6 (built in; sentence-transformers/all-MiniLM-L6-v2)"
+# names and local paths say nothing to someone receiving the zip, and may say too much about the trainer
+_UNSHARED = ("name", "model", *(f.name for f in fields(TrainConfig) if f.metadata.get("path")))
 
 
-def model_card(run_dir: str | Path) -> str:
-    """README.md for the zip: what the model tells apart, how well, from what and how it was trained."""
+def model_card(run_dir: str | Path, *, name_files: bool = False) -> str:
+    """README.md for the zip: what the model tells apart, how well, from what and how it was trained.
+
+    name_files: also name the data files it was trained on (left out by default: the card travels).
+    """
     run_dir = Path(run_dir)
     config, results = _read_config(run_dir), read_results(run_dir)
     labels = _labels(run_dir, results)
-    sections = [_card_header(config, run_dir), _card_labels(labels, results.get("metrics", {})),
-                _card_metrics(results), _card_usage(), _card_settings(config)]
+    sections = [_card_header(config, run_dir, name_files), _card_labels(labels, results), _card_metrics(results),
+                _card_usage(), _card_settings(config)]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
-def _card_header(config: dict, run_dir: Path) -> str:
+def _card_header(config: dict, run_dir: Path, name_files: bool) -> str:
     name = config.get("name") or run_dir.name
     model = config.get("model") or "default"
     base = _BUILTIN_MODEL if model == "default" else _modelshown_value(str(model))
     made = time.strftime("%Y-%m-%d", time.localtime(_made_at(run_dir)))
+    lines = [f"- Base model: `{base}`"]
+    if name_files:
+        files = [(label, config.get(key)) for key, label in (("data", "Trained on"), ("val_data", "Validated on"),
+                                                             ("test_data", "Tested on"))]
+        lines += [f"- {label}: `{Path(str(path)).name}`" for label, path in files if path]
+    lines.append(f"- Date: {made}")
     return ("---\nlibrary_name: transformers\npipeline_tag: text-classification\ntags:\n- text-classification\n---"
-            f"\n\n# {name}\n\nA text classifier fine-tuned with Fine-Tune Studio.\n\n"
-            f"- Base model: `{base}`\n- Trained on: `{Path(str(config.get('data', ''))).name}`\n- Date: {made}")
+            f"\n\n# {name}\n\nA text classifier fine-tuned with Fine-Tune Studio.\n\n" + "\n".join(lines))
 
 
-def _card_labels(labels: list[str], metrics: dict) -> str:
+def _scored(results: dict) -> tuple[dict, str]:
+    """The scores to report and the rows they come from: the test rows when the run had them."""
+    if results.get("test_metrics"):
+        return results["test_metrics"], "test"
+    return results.get("metrics") or {}, "validation"
+
+
+def _card_labels(labels: list[str], results: dict) -> str:
+    metrics, part = _scored(results)
     per_class = metrics.get("per_class", {})
-    lines = ["## Labels", "", "| Label | Precision | Recall | F1 | Validation rows |", "|---|---|---|---|---|"]
+    weights = results.get("class_weights") or {}
+    columns = ["Label", "Precision", "Recall", "F1", f"{part.capitalize()} rows"] + (["Weight in training"]
+                                                                                   if weights else [])
+    lines = ["## Labels", "", _row(columns), _row(["---"] * len(columns))]
     for label in labels:
         scores = per_class.get(label, {})
-        lines.append(f"| {_cell(label)} | {_number(scores.get('precision'))} | {_number(scores.get('recall'))} | "
-                     f"{_number(scores.get('f1'))} | {scores.get('support', '')} |")
+        cells = [_cell(label), *(_number(scores.get(k)) for k in ("precision", "recall", "f1")),
+                 str(scores.get("support", ""))]
+        lines.append(_row(cells + ([_number(weights.get(label))] if weights else [])))
+    if weights:
+        lines += ["", "Weight in training: how much a mistake on this label counted in the loss, so that rare "
+                  "labels are not drowned out by common ones."]
     return "\n".join(lines)
 
 
 def _card_metrics(results: dict) -> str:
-    metrics = results.get("metrics", {})
+    metrics, part = _scored(results)
     if not metrics:
         return ""
-    lines = ["## How well it does", "", f"Measured on {results.get('val_rows', metrics.get('rows', '?'))} "
-             f"validation rows held out from training ({results.get('train_rows', '?')} training rows).", "",
-             f"- Accuracy: {_number(metrics.get('accuracy'))}", f"- Macro F1: {_number(metrics.get('macro_f1'))}"]
+    validation = results.get("metrics") or {}
+    if part == "test":
+        rows = results.get("test_rows", metrics.get("test_rows", metrics.get("rows", "?")))
+        where = (f"Measured on {rows} test rows, held out from training and from choosing the checkpoint "
+                 f"({results.get('train_rows', '?')} training rows, {results.get('val_rows', '?')} validation rows).")
+    else:
+        rows = results.get("val_rows", metrics.get("rows", "?"))
+        where = (f"Measured on {rows} validation rows held out from training ({results.get('train_rows', '?')} "
+                 "training rows). The same rows chose the best checkpoint, so the score may be a little optimistic.")
+    lines = ["## How well it does", "", where, "", f"- Accuracy: {_number(metrics.get('accuracy'))}",
+             f"- Macro F1: {_number(metrics.get('macro_f1'))}"]
     if metrics.get("loss") is not None:
         lines.append(f"- Loss: {_number(metrics.get('loss'))}")
+    if part == "test" and validation:
+        lines += ["", f"On the validation rows, which chose the checkpoint: accuracy "
+                  f"{_number(validation.get('accuracy'))}, macro F1 {_number(validation.get('macro_f1'))}."]
     return "\n".join(lines)
 
 
@@ -66,8 +107,8 @@ def _card_usage() -> str:
 def _card_settings(config: dict) -> str:
     lines = ["## Training settings", "", "| Setting | Value |", "|---|---|"]
     for key, value in config.items():
-        if key in ("name", "model", "data", "val_data") or value in (None, ""):
-            continue  # names and local paths say nothing to someone receiving the zip
+        if key in _UNSHARED or value in (None, ""):
+            continue
         lines.append(f"| {_cell(setting_label(key))} | {_cell(shown_value(value))} |")
     return "\n".join(lines)
 
@@ -94,6 +135,10 @@ def _made_at(run_dir: Path) -> float:
 
 def _number(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, int | float) else ""
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _cell(text: str) -> str:

@@ -24,7 +24,7 @@ def _field(default: Any, label: str, help: str, *, minimum: float | None = None,
            cli: bool = True, page: str = "train", path: bool = False, required: bool = False) -> Any:
     """A TrainConfig field with what its CLI flag and its widget are made from.
 
-    page: where the dashboard asks for it ("model", "data" or "train"); path: a file, made absolute
+    page: where the dashboard asks for it ("model", "data" or "train"; "cli": never); path: a file, made absolute
     on the command line; required: the command line refuses to train without it.
     """
     meta = {"label": label, "help": help, "min": minimum, "max": maximum, "choices": choices,
@@ -82,8 +82,11 @@ class TrainConfig:
                                    "each epoch end (0 = epoch ends only).", minimum=0, maximum=10**7)
     logging_steps: int = _field(5, "Log every N steps", "How often the loss is written to the chart.", minimum=1,
                                 maximum=10**5)
+    # never a widget: whoever can reach the page could run Hub code; the dashboard takes it from the server's
+    # environment (STUDIO_TRUST_REMOTE_CODE=1, see ui.widgets.page_run_config)
     trust_remote_code: bool = _field(False, "Trust remote code", "Run code shipped with a Hub model. Only for models "
-                                     "you trust.")
+                                     "you trust. The dashboard allows it only when started with "
+                                     "STUDIO_TRUST_REMOTE_CODE=1.", page="cli")
 
     def validate(self) -> None:
         """Raise ConfigError listing every broken rule at once."""
