@@ -1,4 +1,4 @@
-"""Trainer callbacks: write every logged step and evaluation to the run store, honour Stop,
+"""Trainer callbacks: write every logged step and evaluation to the run store, honour Stop at once,
 save extra checkpoints every N steps, and time the training steps alone (for samples/s)."""
 
 from __future__ import annotations
@@ -80,10 +80,18 @@ class StoreCallback(TrainerCallback):
         self._last_poll = now
         self.store.update(self.run_id, global_step=state.global_step, epoch=state.epoch, heartbeat=time.time())
         run = self.store.get(self.run_id)
-        if run is not None and run.stop_requested:
+        if run is not None and run.stop_requested and state.global_step < state.max_steps:
             self.stopped = True
-            control.should_save = True  # the checkpoint Resume starts from
+            control.should_save = True  # the checkpoint Resume starts from: the only one this step gets
+            control.should_evaluate = False
             control.should_training_stop = True
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        # The Trainer ends an epoch cut short by Stop as if it were whole: it would evaluate the part epoch
+        # (which could then become the best model) and save the stop step a second time. Stop means now.
+        if self.stopped:
+            control.should_evaluate = False
+            control.should_save = False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}

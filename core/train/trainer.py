@@ -51,6 +51,12 @@ def training_arguments(config: TrainConfig, run_dir: Path, device: DeviceInfo):
 
 
 def _weighted_loss(weights: list[float]):
+    """Cross-entropy with each row weighed by its label's weight, averaged over the optimizer step's rows.
+
+    The Trainer hands over `num_items_in_batch`, the rows of all micro-batches of one step, and adds
+    the micro-batch losses as they are: dividing each sum by that count makes gradient accumulation
+    give the same loss and gradient as one batch of all those rows (transformers' own losses do so).
+    """
     import torch
     import torch.nn.functional as F
 
@@ -58,7 +64,9 @@ def _weighted_loss(weights: list[float]):
 
     def loss(outputs: Any, labels: Any, num_items_in_batch: Any = None):
         logits = outputs["logits"].float()
-        return F.cross_entropy(logits, labels, weight=tensor.to(logits.device))
+        per_row = F.cross_entropy(logits, labels, weight=tensor.to(logits.device), reduction="none")
+        rows = num_items_in_batch if num_items_in_batch is not None else labels.numel()
+        return per_row.sum() / rows
 
     return loss
 
@@ -69,9 +77,22 @@ def _trainer_class():
     from core.train.sampler import ShuffledLengthBatches
 
     class StudioTrainer(Trainer):
-        """The Trainer with our length-grouped sampler (core.train.sampler), given the lengths measured at tokenizing."""
+        """The Trainer with our length-grouped sampler (core.train.sampler), fed the lengths measured at tokenizing;
+        its evaluation loss is unweighted, and after Stop it ends at its checkpoint."""
 
         lengths: list[int] | None = None
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if model.training or self.compute_loss_func is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            # evaluation: the model's own, unweighted loss, so eval_loss compares across runs (weights train only)
+            outputs = model(**inputs)
+            return (outputs["loss"], outputs) if return_outputs else outputs["loss"]
+
+        def _load_best_model(self):
+            # after Stop no model is saved: reading the best checkpoint back would only delay the end
+            if not any(getattr(callback, "stopped", False) for callback in self.callback_handler.callbacks):
+                super()._load_best_model()
 
         def _get_eval_sampler(self, eval_dataset):
             # answers must come back in row order: val_predictions.csv pairs each text with its answer
@@ -81,7 +102,8 @@ def _trainer_class():
 
         def _get_train_sampler(self, train_dataset=None):
             if self.lengths is not None and self.args.train_sampling_strategy == "group_by_length":
-                return ShuffledLengthBatches(self.lengths, self.args.train_batch_size)
+                seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+                return ShuffledLengthBatches(self.lengths, self.args.train_batch_size, seed=seed)
             return super()._get_train_sampler(train_dataset)
 
     return StudioTrainer
