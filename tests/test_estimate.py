@@ -191,3 +191,14 @@ def test_token_counts_from_the_model_s_tokenizer_replace_the_guess(tmp_path):
     stats = count_tokens(load_token_counter("default"), ["a short one", "a much longer text " * 20, "  "])
     assert stats.lengths is not None and len(stats.lengths) == 2  # the blank text is not counted
     assert stats.longest > 60 and stats.padded_mean(16) == pytest.approx(1.1 * (min(stats.lengths[0], 16) + 16) / 2)
+
+
+def test_a_run_records_its_estimate_beside_the_time_it_took(finished_run_workspace):
+    import json
+
+    run_dir = next((finished_run_workspace / "runs").iterdir())
+    results = json.loads((run_dir / "results.json").read_text())
+    estimate = results["estimate"]
+    assert 0 < estimate["low"] <= estimate["seconds"] <= estimate["high"]
+    assert estimate["seconds_per_step"] > 0 and estimate["basis"] in ("run", "measured", "rough")
+    assert results["seconds"]["total"] > 0  # the actual time, to compare with

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.device import training_device
+from core.errors import StudioError
 from core.models.loading import load_classifier
 from core.store.run_folder import write_json
 from core.store.runs import RunRecord, RunStore
@@ -45,6 +46,8 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
         data = {"train": tokenize(tokenizer, prepared.train, prepared.labels, config.max_length),
                 "val": tokenize(tokenizer, prepared.val, prepared.labels, config.max_length),
                 "weights": class_weights(prepared.train, prepared.labels) if config.class_weights else None}
+    estimate = _estimate(store, run, config, prepared, data["train"]["length"], device)
+    store.update(run.id, results={"estimate": estimate})  # the Train page's time left, until the pace is measured
     timer = StepTimer(len(prepared.train), config.batch_size)
     recorder = StoreCallback(store, run.id, timer, config.checkpoint_steps)
     trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder], device)
@@ -66,9 +69,33 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
             results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind))
         results["best_checkpoint"] = trainer.state.best_model_checkpoint
     results["seconds"] = phases.as_dict()
+    results["estimate"] = estimate  # beside results["seconds"]["total"]: how good the Train page's estimate was
     results["peak_memory_mb"] = round(peak_memory_mb(device.kind), 1)
     write_json(run_dir / "results.json", results)
     return results
+
+
+def _estimate(store: RunStore, run: RunRecord, config: TrainConfig, prepared, lengths: list[int],
+              device) -> dict[str, Any] | None:
+    """The run's time as the Train page estimates it, with the exact rows and token counts now known."""
+    from core.models.inspect import inspect_model
+    from core.train.calibrate import cached_cost
+    from core.train.estimate import TokenStats, run_estimate
+
+    try:
+        info = inspect_model(config.model)
+    except StudioError:
+        return None
+    if not info.parameters or not lengths:
+        return None
+    tokens = TokenStats(mean=sum(lengths) / len(lengths), longest=float(max(lengths)), lengths=list(lengths))
+    result = run_estimate(info.parameters, config, len(prepared.train), len(prepared.val), tokens, device,
+                          runs=[r for r in store.list_runs(("completed",)) if r.id != run.id],
+                          step_cost=cached_cost(store.workspace, config.model, device.name),
+                          hidden_size=info.hidden_size, layers=info.layers)
+    low, high = result.run_seconds(config.epochs)
+    return {"seconds": round((low * high) ** 0.5, 1), "low": round(low, 1), "high": round(high, 1),
+            "basis": result.basis, "seconds_per_step": round(result.seconds_per_epoch / result.steps_per_epoch, 4)}
 
 
 def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str) -> dict[str, Any]:
