@@ -107,7 +107,8 @@ def problem_fix(problem, report) -> None:
 def problem_text(problem, report) -> str:
     values = {"count": problem.count, "rows": report.rows, "max_length": report.max_length,
               "labels": ", ".join(report.small_classes[:5]), "share": f"{(report.truncated_share or 0):.0%}",
-              "example": " / ".join(next(iter(report.label_variants.values()), [])[:2])}
+              "example": " / ".join(next(iter(report.label_variants.values()), [])[:2]),
+              "encoding": report.encoding or ""}
     kind = "all" if problem.count >= report.rows and problem.code in ("blank_texts", "unlabelled") else "some"
     message = t_engine(f"report.{problem.code}.{kind}", problem.message, **values)
     fix = t_engine(f"report.{problem.code}.fix", problem.fix, **values)

@@ -71,6 +71,7 @@ def history_section(runs: list[RunRecord]) -> None:
     percent = {columns[k]: fmt.percent_column(columns[k], help=t(f"runs.col.{k}_help"), width="small")
                for k in ("accuracy", "macro_f1")}
     percent.update({columns[k]: st.column_config.TextColumn(width="small") for k in ("status", "duration")})
+    percent[columns["scored_on"]] = st.column_config.TextColumn(width="small", help=t("runs.col.scored_on_help"))
     st.dataframe(frame, hide_index=True, column_config=percent, width="stretch",
                  height=min(420, 38 + 35 * len(frame)))
 
