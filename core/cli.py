@@ -124,18 +124,34 @@ def _train_text(p: dict) -> str:
 
 
 def _train_here(store, config: TrainConfig):
-    """Train in this process, waiting in the queue first if another training holds the device."""
-    from core.runs.runner import claim_device, create_run, start_next
+    """Train in this process, waiting in the queue first if another training holds the device.
+
+    Ctrl-C while waiting takes the run off the queue, so it does not train later on its own.
+    """
+    from core.errors import RunError
+    from core.runs.runner import cancel_waiting, claim_device, create_run, start_next
     from core.runs.worker import execute
 
     run = create_run(store, config)
-    store.update(run.id, pid=os.getpid())  # marks this queued run as being looked after (not to be spawned)
     waited = False
-    while not claim_device(store, run.id, os.getpid()):
-        if not waited:
-            log.info("Another training is using the device; run %s waits in the queue.", run.id)
-            waited = True
-        time.sleep(1.0)
+    try:
+        # marks this queued run as being looked after (not to be spawned); claim_device beats while it waits
+        store.update(run.id, pid=os.getpid(), heartbeat=time.time())
+        while not claim_device(store, run.id, os.getpid()):
+            current = store.get(run.id)
+            if current is None:
+                raise RunError(f"Run '{run.id}' was deleted while it waited for the device.",
+                               "Start the training again if you still want it.")
+            if current.status != "queued":  # taken off the queue meanwhile (Stop from the dashboard)
+                return current
+            if not waited:
+                log.info("Another training is using the device; run %s waits in the queue (Ctrl-C cancels it).",
+                         run.id)
+                waited = True
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        log.warning("Run %s was cancelled while it waited for the device.", run.id)
+        return cancel_waiting(store, run.id, os.getpid()) or run
     log.info("Run %s started (%s)", run.id, run.run_dir)
     try:
         return execute(store, store.get(run.id))

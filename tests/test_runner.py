@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,14 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from core.runs.runner import delete_run, refresh, resume_run, stop_run, submit
+from core.runs import runner
+from core.runs.processes import STALE_SECONDS
+from core.runs.runner import claim_device, create_run, delete_run, refresh, resume_run, start_next, stop_run, submit
 from core.store.run_folder import checkpoint_steps
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
 from tests.tiny import build_tiny_bert, write_toy_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-DEADLINE = 180  # seconds; a worker spends most of its start importing torch
+DEADLINE = 600  # seconds, a ceiling only: a worker imports torch, and a busy 2-core machine trains slowly
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +205,135 @@ def test_a_standby_worker_takes_the_next_run_and_then_leaves(tmp_path, tiny_mode
     assert store.get(run.id).status == "completed"
     assert store.get(run.id).pid == pid  # trained by the warm process, not a new one
     wait_for(lambda: not _alive(pid), "the standby to end after its run", deadline=30)
+
+
+# the queue when workers die, go silent, never start, or are deleted mid-start ----------------
+@pytest.fixture()
+def stranger():
+    """A live process that is no worker of ours: what a dead worker's pid can belong to after a reboot."""
+    proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def _silent_run(store: RunStore, tmp_path: Path, model: Path, pid: int):
+    """A run left 'running' by a worker that died long ago; its pid now belongs to `pid`, which is alive."""
+    run = create_run(store, long_config(tmp_path, model))
+    store.update(run.id, status="running", pid=pid, started_at=time.time() - 600,
+                 heartbeat=time.time() - STALE_SECONDS - 5)
+    return run
+
+
+def test_a_silent_running_run_does_not_hold_the_device_from_a_foreground_train(tmp_path, tiny_model, store,
+                                                                                stranger):
+    silent = _silent_run(store, tmp_path, tiny_model, stranger.pid)
+    waiting = create_run(store, long_config(tmp_path, tiny_model))
+    assert claim_device(store, waiting.id, os.getpid())  # what `python -m core train` asks before training
+    assert store.get(waiting.id).status == "running"
+    dead = store.get(silent.id)
+    assert dead.status == "interrupted" and "Resume" in dead.error_fix
+
+
+def test_a_silent_running_run_does_not_hold_the_queue(tmp_path, tiny_model, store, stranger, monkeypatch):
+    spawned: list[str] = []
+    monkeypatch.setattr(runner, "_spawn_worker", lambda workspace, run_id: spawned.append(run_id) or stranger.pid)
+    silent = _silent_run(store, tmp_path, tiny_model, stranger.pid)
+    queued = create_run(store, long_config(tmp_path, tiny_model))
+    start_next(store)  # what Start, a finishing worker and --detach call, without a refresh first
+    assert spawned == [queued.id]
+    assert store.get(silent.id).status == "interrupted"
+
+
+def test_ctrl_c_in_a_foreground_train_waiting_for_the_device_cancels_the_run(tmp_path, tiny_model, store):
+    from core.runs.worker import Heartbeat
+
+    holder = create_run(store, long_config(tmp_path, tiny_model))
+    assert claim_device(store, holder.id, os.getpid())  # this test holds the device, beating like a worker
+    data = write_toy_csv(tmp_path / "small.csv", rows=60)
+    with Heartbeat(store, holder.id):
+        # SIGINT restored to its default in the child: a shell without job control starts it ignored
+        proc = subprocess.Popen([sys.executable, "-m", "core", "train", "--data", str(data), "--model",
+                                 str(tiny_model), "--epochs", "1", "--workspace", str(store.workspace)],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        def queued_by_it():
+            assert proc.poll() is None, proc.communicate()[1]  # it must wait, not end
+            return [r for r in store.list_runs(("queued",)) if r.pid == proc.pid]
+
+        try:
+            waiting = wait_for(queued_by_it, "the foreground train to wait in the queue")[0]
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    cancelled = store.get(waiting.id)
+    assert cancelled.status == "stopped" and "Cancelled" in cancelled.error, err
+    assert "Traceback" not in err
+    store.update(holder.id, status="completed", ended_at=time.time())  # the device comes free
+    refresh(store)
+    assert store.get(waiting.id).status == "stopped" and store.get(waiting.id).pid is None  # it does not start
+
+
+def test_a_worker_that_cannot_start_fails_the_run_after_three_tries(tmp_path, tiny_model, store, monkeypatch):
+    broken = tmp_path / "python"  # an interpreter that dies at once, as a broken .venv does
+    broken.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\"\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(broken))
+    run = create_run(store, long_config(tmp_path, tiny_model))
+    worker_out = Path(run.run_dir) / "worker.out"
+    wait_for(lambda: store.get(run.id).status == "failed", "the run to fail", deadline=60, store=store)
+    assert worker_out.read_text().count("No module named 'torch'") == runner.MAX_FAILED_STARTS == 3
+    failed = store.get(run.id)
+    assert "could not start" in failed.error and "worker.out" in failed.error and "Resume" in failed.error_fix
+    for _ in range(3):  # the refreshes of a page left open start nothing more
+        refresh(store)
+    assert store.get(run.id).status == "failed" and store.get(run.id).pid is None
+    monkeypatch.setattr(runner, "start_next", lambda store: None)
+    resume_run(store, run.id)
+    assert store.get(run.id).status == "queued" and store.get(run.id).failed_starts == 0  # Resume tries afresh
+
+
+def test_deleting_a_run_a_worker_claims_that_moment_leaves_no_training_behind(tmp_path, tiny_model, store,
+                                                                               stranger, monkeypatch):
+    run = create_run(store, long_config(tmp_path, tiny_model))
+    store.update(run.id, pid=stranger.pid, heartbeat=time.time())  # handed to a worker that is starting up
+    look_up, claimed = runner.get_run, []
+
+    def look_up_then_claim(store_, run_id):  # the worker claims the run just after delete_run looked it up
+        found = look_up(store_, run_id)
+        claimed.append(claim_device(store_, run_id, stranger.pid))
+        return found
+
+    monkeypatch.setattr(runner, "get_run", look_up_then_claim)
+    delete_run(store, run.id, wait_seconds=2)  # the stand-in worker ignores Stop: it must be ended
+    assert claimed == [True]
+    assert store.get(run.id) is None and not Path(run.run_dir).exists()
+    wait_for(lambda: stranger.poll() is not None, "the worker of the deleted run to end", deadline=30)
+
+
+def test_deleting_a_run_whose_worker_is_starting_leaves_nothing(tmp_path, tiny_model, store):
+    run = submit(store, long_config(tmp_path, tiny_model))
+    pid = store.get(run.id).pid
+    delete_run(store, run.id)
+    assert store.get(run.id) is None and not Path(run.run_dir).exists()
+    wait_for(lambda: not _alive(pid), "the worker to end", deadline=DEADLINE)
+    assert not Path(run.run_dir).exists()  # the worker wrote nothing after the delete
+    assert store.list_runs() == []
+
+
+def test_a_studio_db_from_before_failed_starts_opens_with_its_runs(tmp_path):
+    workspace = tmp_path / "old-workspace"
+    workspace.mkdir()
+    with sqlite3.connect(workspace / "studio.db") as db:  # the runs table as the first release made it
+        db.execute("""CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL,
+            config TEXT NOT NULL, run_dir TEXT NOT NULL, created_at REAL NOT NULL, started_at REAL, ended_at REAL,
+            pid INTEGER, heartbeat REAL, device TEXT, error TEXT, error_fix TEXT, error_kind TEXT,
+            global_step INTEGER NOT NULL DEFAULT 0, max_steps INTEGER, epoch REAL, resumed_from_step INTEGER,
+            resume_requested INTEGER NOT NULL DEFAULT 0, stop_requested INTEGER NOT NULL DEFAULT 0, results TEXT)""")
+        db.execute("INSERT INTO runs (id, name, status, config, run_dir, created_at) "
+                   "VALUES ('old', 'old run', 'completed', '{}', 'x', 1.0)")
+    store = RunStore(workspace)
+    assert store.get("old").name == "old run" and store.get("old").failed_starts == 0
+    store.update("old", failed_starts=2)
+    assert RunStore(workspace).get("old").failed_starts == 2

@@ -34,10 +34,18 @@ def process_alive(pid: int | None) -> bool:
         return True  # no /proc (macOS): os.kill said it exists
 
 
-def worker_alive(run: RunRecord) -> bool:
-    if not process_alive(run.pid):
+def holder_alive(pid: int | None, heartbeat: float | None) -> bool:
+    """True while the process a run names is alive and has beaten its heartbeat lately.
+
+    A pid alone can lie: after a crash or a reboot the number may belong to another process.
+    """
+    if not process_alive(pid):
         return False
-    return run.heartbeat is None or time.time() - run.heartbeat < STALE_SECONDS
+    return heartbeat is None or time.time() - heartbeat < STALE_SECONDS
+
+
+def worker_alive(run: RunRecord) -> bool:
+    return holder_alive(run.pid, run.heartbeat)
 
 
 def spawn_worker_process(workspace: Path, args: list[str], output: Path) -> int:

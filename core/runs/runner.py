@@ -4,6 +4,8 @@ A training is an ordinary OS process (`python -m core.runs.worker RUN_ID`) in it
 page reruns, closed tabs and a restarted server leave it running. One training per device at
 a time: a worker claims the device in one database transaction; when it ends it starts the
 oldest queued run, and anyone looking at the runs notices a dead worker and does the same.
+A worker counts as dead when its process is gone or its heartbeat has gone silent (its pid may
+have been reused); a run whose workers keep dying before they claim it fails after a few tries.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from core.errors import RunError
-from core.runs.processes import own_group, process_alive, spawn_worker_process, worker_alive
+from core.runs.processes import holder_alive, own_group, process_alive, spawn_worker_process, worker_alive
 from core.runs.standby import take_standby
 from core.store.run_folder import checkpoint_steps
 from core.store.runs import ACTIVE, RunRecord, RunStore
@@ -29,6 +31,11 @@ log = logging.getLogger(__name__)
 
 INTERRUPTED = ("The training process ended unexpectedly (it was killed, ran out of memory or the computer restarted).",
                "Press Resume to continue from the last checkpoint.")
+MAX_FAILED_STARTS = 3  # workers that may end before claiming a run before the run is marked failed
+START_FAILED = ("The training process could not start; see worker.out in the run's folder.",
+                "That file says why (often a package missing from .venv: run ./studio app again to repair it); "
+                "then press Resume.")
+CANCELLED = "Cancelled from the keyboard while it waited for the device; it will not start by itself."
 
 
 def new_run_id() -> str:
@@ -71,29 +78,61 @@ def refresh(store: RunStore) -> list[RunRecord]:
     changed = False
     for run in store.list_runs(("running",)):
         if not worker_alive(run):
-            log.warning("Run %s lost its worker (pid %s); marking it interrupted", run.id, run.pid)
-            store.update(run.id, status="interrupted", ended_at=time.time(), error=INTERRUPTED[0],
-                         error_fix=INTERRUPTED[1], error_kind="interrupted")
-            changed = True
+            with store.transaction() as db:
+                changed = _interrupt_if_dead(store, db, run.id) or changed
     if changed or store.list_runs(("queued",)):
         start_next(store)
     return store.list_runs()
+
+
+def _interrupt_if_dead(store: RunStore, db, run_id: str) -> bool:
+    """Inside a transaction: mark a running run interrupted if its worker is gone or silent; True if it was."""
+    row = db.execute("SELECT pid, heartbeat FROM runs WHERE id = ? AND status = 'running'", (run_id,)).fetchone()
+    if row is None or holder_alive(row["pid"], row["heartbeat"]):
+        return False
+    log.warning("Run %s lost its worker (pid %s, silent or gone); marking it interrupted", run_id, row["pid"])
+    store.update(run_id, db=db, status="interrupted", ended_at=time.time(), error=INTERRUPTED[0],
+                 error_fix=INTERRUPTED[1], error_kind="interrupted")
+    return True
+
+
+def _device_busy(store: RunStore, db, except_id: str = "") -> bool:
+    """Inside a transaction: True while a live worker trains; running runs whose worker died are interrupted."""
+    running = db.execute("SELECT id FROM runs WHERE status = 'running' AND id != ?", (except_id,)).fetchall()
+    alive = [not _interrupt_if_dead(store, db, r["id"]) for r in running]  # a list: every dead one is marked
+    return any(alive)
 
 
 # the queue --------------------------------------------------------------------------------
 def start_next(store: RunStore) -> RunRecord | None:
     """Launch a worker for the oldest queued run unless a training holds the device or is starting."""
     with store.transaction() as db:
-        running = db.execute("SELECT id, pid, heartbeat FROM runs WHERE status = 'running'").fetchall()
-        if any(process_alive(r["pid"]) for r in running):
+        if _device_busy(store, db):
             return None
-        queued = db.execute("SELECT id, pid FROM runs WHERE status = 'queued' ORDER BY created_at, id").fetchall()
-        if not queued or any(process_alive(r["pid"]) for r in queued):
-            return None  # nothing to do, or a worker is already starting up for a queued run
-        run_id = queued[0]["id"]
-        pid = take_standby(db) or _spawn_worker(store.workspace, run_id)
-        store.update(run_id, db=db, pid=pid)
-    return store.get(run_id)
+        queued = db.execute("SELECT id, pid, heartbeat, failed_starts FROM runs WHERE status = 'queued' "
+                            "ORDER BY created_at, id").fetchall()
+        if any(holder_alive(r["pid"], r["heartbeat"]) for r in queued):
+            return None  # a worker is starting up for a queued run, or a foreground `train` waits for the device
+        for row in queued:
+            if row["pid"] and _count_failed_start(store, db, row):
+                continue  # marked failed: try the next one
+            pid = take_standby(db) or _spawn_worker(store.workspace, row["id"])
+            store.update(row["id"], db=db, pid=pid, heartbeat=time.time())  # the worker has a while to claim it
+            return store.get(row["id"])
+    return None
+
+
+def _count_failed_start(store: RunStore, db, row) -> bool:
+    """The worker handed this queued run ended without claiming it: count it; True once the run is marked failed."""
+    failed = row["failed_starts"] + 1
+    log.warning("The worker for run %s (pid %s) ended before it started training (%d of %d tries)",
+                row["id"], row["pid"], failed, MAX_FAILED_STARTS)
+    if failed < MAX_FAILED_STARTS:
+        store.update(row["id"], db=db, failed_starts=failed)
+        return False
+    store.update(row["id"], db=db, status="failed", failed_starts=failed, pid=None, ended_at=time.time(),
+                 error=START_FAILED[0], error_fix=START_FAILED[1], error_kind="start_failed")
+    return True
 
 
 def _spawn_worker(workspace: Path, run_id: str) -> int:
@@ -103,16 +142,34 @@ def _spawn_worker(workspace: Path, run_id: str) -> int:
 def claim_device(store: RunStore, run_id: str, pid: int) -> bool:
     """Atomically turn a queued run into the running one, if no other live run holds the device."""
     with store.transaction() as db:
-        others = db.execute("SELECT pid FROM runs WHERE status = 'running' AND id != ?", (run_id,)).fetchall()
-        if any(process_alive(r["pid"]) for r in others):
-            return False
         row = db.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None or row["status"] != "queued":
             return False
         now = time.time()
+        if _device_busy(store, db, except_id=run_id):
+            # a waiting foreground `train` beats here, so start_next sees it is still alive and waits
+            db.execute("UPDATE runs SET heartbeat = ? WHERE id = ? AND pid = ?", (now, run_id, pid))
+            return False
         store.update(run_id, db=db, status="running", pid=pid, heartbeat=now, started_at=now, ended_at=None,
-                     error=None, error_fix=None, error_kind=None, stop_requested=False)
+                     error=None, error_fix=None, error_kind=None, stop_requested=False, failed_starts=0)
     return True
+
+
+def release_claim(store: RunStore, run_id: str, pid: int) -> None:
+    """A worker that could not claim its queued run lets go of it, so its exit is not counted as a failed start."""
+    with store.transaction() as db:
+        db.execute("UPDATE runs SET pid = NULL WHERE id = ? AND pid = ? AND status = 'queued'", (run_id, pid))
+
+
+def cancel_waiting(store: RunStore, run_id: str, pid: int) -> RunRecord | None:
+    """Take a run that `pid` was waiting to train off the queue (Ctrl-C in a foreground `train`)."""
+    with store.transaction() as db:
+        row = db.execute("SELECT status, pid FROM runs WHERE id = ?", (run_id,)).fetchone()
+        # running with our pid: the claim went through just as Ctrl-C came, before any training
+        if row is not None and (row["status"] == "queued" or (row["status"] == "running" and row["pid"] == pid)):
+            store.update(run_id, db=db, status="stopped", ended_at=time.time(), pid=None, error=CANCELLED,
+                         error_fix="Press Resume to queue it again.", error_kind="cancelled")
+    return store.get(run_id)
 
 
 # user actions -----------------------------------------------------------------------------
@@ -143,31 +200,55 @@ def resume_run(store: RunStore, run_id: str) -> RunRecord:
         raise RunError(f"Run '{run_id}' is already {run.status}.", "Wait for it, or stop it first.")
     if run.status == "completed":
         raise RunError(f"Run '{run_id}' has already completed.", "Start a new run to train further.")
-    store.update(run_id, status="queued", resume_requested=True, stop_requested=False, pid=None)
+    store.update(run_id, status="queued", resume_requested=True, stop_requested=False, pid=None, failed_starts=0)
     start_next(store)
     return get_run(store, run_id)
 
 
 def delete_run(store: RunStore, run_id: str, wait_seconds: float = 60.0) -> None:
-    """Delete a run and its folder; a running one is stopped first (killed if it does not stop in time)."""
-    run = get_run(store, run_id)
-    if run.status == "running" and worker_alive(run):
-        stop_run(store, run_id)
-        if not _wait_for_end(store, run_id, wait_seconds):
-            os.killpg(run.pid, signal.SIGKILL) if own_group(run.pid) else os.kill(run.pid, signal.SIGKILL)
-    store.delete_run(run_id)
-    shutil.rmtree(run.run_dir, ignore_errors=True)
+    """Delete a run and its folder; a running one is stopped first (killed if it does not stop in time).
+
+    Whether it trains is decided in the same transaction that deletes it or asks it to stop, so a
+    worker about to claim it finds it gone, and one that just claimed it is stopped, never orphaned.
+    """
+    get_run(store, run_id)  # a plain sentence when there is no such run
+    with store.transaction() as db:
+        row = db.execute("SELECT status, pid, heartbeat, run_dir FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:  # deleted meanwhile by someone else
+            return
+        training = row["status"] == "running" and holder_alive(row["pid"], row["heartbeat"])
+        if training:
+            store.update(run_id, db=db, stop_requested=True)
+        else:
+            store.delete_run(run_id, db)
+    if training:
+        if not _wait_for_exit(store, run_id, row["pid"], wait_seconds):
+            log.warning("Run %s did not stop in %.0f s; ending its worker (pid %s)", run_id, wait_seconds, row["pid"])
+            _kill(row["pid"])
+        store.delete_run(run_id)
+    shutil.rmtree(row["run_dir"], ignore_errors=True)
     start_next(store)
 
 
-def _wait_for_end(store: RunStore, run_id: str, seconds: float) -> bool:
+def _wait_for_exit(store: RunStore, run_id: str, pid: int, seconds: float) -> bool:
+    """Wait for a stopping worker's process to end (it writes to the run folder until then)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        run = store.get(run_id)
-        if run is None or run.status != "running" or not process_alive(run.pid):
+        if not process_alive(pid):
             return True
+        if pid == os.getpid() and store.get(run_id).status != "running":
+            return True  # trained in this very process (a test, a notebook): it has ended, there is no exit to wait for
         time.sleep(0.2)
     return False
+
+
+def _kill(pid: int) -> None:
+    if pid == os.getpid():
+        return  # never this process itself
+    try:
+        os.killpg(pid, signal.SIGKILL) if own_group(pid) else os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it ended by itself just now
 
 
 def run_summary(store: RunStore, run: RunRecord) -> dict:

@@ -14,7 +14,7 @@ import time
 
 from core.errors import OutOfMemory, StudioError
 from core.runs.processes import HEARTBEAT_SECONDS
-from core.runs.runner import INTERRUPTED, claim_device, start_next
+from core.runs.runner import INTERRUPTED, claim_device, release_claim, start_next
 from core.runs.standby import STANDBY_IDLE_SECONDS, leave_standby
 from core.store.run_folder import latest_checkpoint, log_path
 from core.store.runs import RunRecord, RunStore
@@ -70,8 +70,6 @@ def execute(store: RunStore, run: RunRecord) -> RunRecord:
 
 
 def _execute(store: RunStore, run: RunRecord) -> RunRecord:
-    from core.train.finetune import run_training  # heavy: torch and transformers
-
     resume_from = latest_checkpoint(run.run_dir) if run.resume_requested else None
     if resume_from is not None:
         step = int(resume_from.name.split("-")[1])
@@ -82,7 +80,9 @@ def _execute(store: RunStore, run: RunRecord) -> RunRecord:
         log.info("Run %s has no checkpoint yet; starting it again from the beginning", run.id)
         store.forget_metrics_after(run.id, -1)
     try:
-        with Heartbeat(store, run.id):
+        with Heartbeat(store, run.id):  # beating already while torch and transformers load
+            from core.train.finetune import run_training
+
             results = run_training(store, run, resume_from)
         status = "stopped" if results["stopped"] else "completed"
         store.update(run.id, status=status, ended_at=time.time(), results=results, resume_requested=False,
@@ -146,6 +146,7 @@ def train_one(store: RunStore, run_id: str) -> int:
     try:
         if not claim_device(store, run.id, os.getpid()):
             log.info("Run %s stays queued: the device is busy or the run is no longer queued", run.id)
+            release_claim(store, run.id, os.getpid())
             return 0
         execute(store, store.get(run.id))
     finally:

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS runs (
     resumed_from_step INTEGER,
     resume_requested INTEGER NOT NULL DEFAULT 0,
     stop_requested INTEGER NOT NULL DEFAULT 0,
-    results TEXT
+    results TEXT,
+    failed_starts INTEGER NOT NULL DEFAULT 0  -- workers that ended before claiming the run
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id TEXT NOT NULL,
@@ -85,6 +86,7 @@ class RunRecord:
     resume_requested: bool = False
     stop_requested: bool = False
     results: dict[str, Any] = field(default_factory=dict)
+    failed_starts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +105,7 @@ class RunStore:
     def __init__(self, workspace: str | Path) -> None:
         self.workspace = Path(workspace)
         self.path = database_path(self.workspace, _SCHEMA)
+        self._add_missing_columns()
 
     def _connect(self):
         return connect(self.path)
@@ -110,6 +113,16 @@ class RunStore:
     def transaction(self):
         """An immediate (write-locked) transaction: read-check-write without a race."""
         return transaction(self.path)
+
+    def _add_missing_columns(self) -> None:
+        """A studio.db made by an older version gains the columns added since (CREATE IF NOT EXISTS does not)."""
+        with self._connect() as db:
+            if _ADDED_COLUMNS.keys() <= _columns(db):  # the common case: a plain read, no write lock
+                return
+        with self.transaction() as db:  # checked again under the lock: another process may be migrating too
+            for name, definition in _ADDED_COLUMNS.items():
+                if name not in _columns(db):
+                    db.execute(f'ALTER TABLE runs ADD COLUMN "{name}" {definition}')
 
     # runs ---------------------------------------------------------------------------------
     def add_run(self, run: RunRecord) -> None:
@@ -144,10 +157,14 @@ class RunStore:
         with self._connect() as conn:
             conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*row.values(), run_id])
 
-    def delete_run(self, run_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+    def delete_run(self, run_id: str, db: sqlite3.Connection | None = None) -> None:
+        """Remove a run and its metrics; inside the caller's transaction when `db` is given."""
+        if db is None:
+            with self.transaction() as conn:
+                self.delete_run(run_id, conn)
+            return
+        db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
+        db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
     # metrics ------------------------------------------------------------------------------
     def add_metrics(self, run_id: str, kind: str, step: int, epoch: float | None, values: dict[str, Any]) -> None:
@@ -183,6 +200,12 @@ class RunStore:
 
 
 _JSON_FIELDS = ("config", "results")
+# columns added after the first release: name -> definition, for databases made before them
+_ADDED_COLUMNS = {"failed_starts": "INTEGER NOT NULL DEFAULT 0"}
+
+
+def _columns(db: sqlite3.Connection) -> set[str]:
+    return {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
 
 
 def _to_row_values(values: dict[str, Any]) -> dict[str, Any]:
