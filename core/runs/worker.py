@@ -126,13 +126,19 @@ def warm_up() -> None:
 
 def standby(store: RunStore, idle_seconds: float = STANDBY_IDLE_SECONDS) -> int:
     """Wait, warmed up, until start_next hands this process a run (the run carries our pid); then train it."""
+    from core.device import training_device
+    from core.train.calibrate import calibrate_next
+
     warm_up()
     pid, idle_until = os.getpid(), time.monotonic() + idle_seconds
+    device = training_device()
     log.info("Standby worker %d is ready", pid)
     while True:
         handed = [r for r in store.list_runs(("queued",)) if r.pid == pid]
         if handed:
             return train_one(store, handed[-1].id)
+        if calibrate_next(store.workspace, device.name) is not None:
+            continue  # measured a model for the Train page's estimate; look for a handed run again
         if time.monotonic() > idle_until and leave_standby(store, pid):
             return 0
         time.sleep(0.25)
