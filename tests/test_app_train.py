@@ -113,6 +113,15 @@ def test_a_finished_run_shows_its_curves_and_scores(finished_workspace, open_pag
     assert not [b for b in at.button if b.label in ("Stop", "Resume")]
 
 
+def test_a_finished_run_on_imbalanced_labels_says_how_it_weighed_them(finished_workspace, open_page):
+    store = RunStore(finished_workspace)
+    run = store.list_runs()[0]
+    store.update(run.id, results={**run.results, "class_weights": {"negative": 0.96, "positive": 9.57}})
+    at = open_page("train").run()
+    assert_no_error(at)
+    assert "Label weights in the training loss" in page_text(at) and "positive 9.57" in page_text(at)
+
+
 def test_the_shown_config_matches_what_start_would_submit(empty_workspace):
     config = load_choices(empty_workspace).config
     assert isinstance(config, TrainConfig) and config.text_column == "text" and config.label_column == "label"

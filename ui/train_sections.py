@@ -117,6 +117,9 @@ def outcome_section(run: RunRecord) -> None:
         elif accuracy is not None:
             st.success(t("train.done", accuracy=f"{accuracy:.1%}", f1=f"{(f1 or 0):.1%}"),
                        icon=":material/check_circle:")
+        weights = results.get("class_weights")
+        if weights and len(set(weights.values())) > 1:  # balanced classes: the weights differ, say how
+            st.caption(t("train.class_weights", weights=" · ".join(f"{md(k)} {v:.2f}" for k, v in weights.items())))
         next_step("pages/try.py", "train.next")
     elif run.status in ("failed", "interrupted"):
         key = "run.interrupted" if run.error_kind == "interrupted" else f"run.error.{run.error_kind}"
