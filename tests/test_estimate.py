@@ -156,6 +156,16 @@ def test_the_standby_measures_the_built_in_model_then_the_ones_asked_for_once_ea
     assert cached_cost(workspace, str(chosen), "Another CPU") is None  # per device
 
 
+def test_a_run_handed_to_the_standby_interrupts_its_measurement(tmp_path):
+    from core.train.calibrate import cached_cost, calibrate_next
+    from tests.tiny import build_tiny_bert
+
+    built_in, workspace = str(build_tiny_bert(tmp_path / "built-in")), tmp_path / "ws"
+    assert calibrate_next(workspace, "Test CPU", default_model=built_in, interrupted=lambda: True) is None
+    assert cached_cost(workspace, built_in, "Test CPU") is None  # nothing half-measured is kept
+    assert calibrate_next(workspace, "Test CPU", default_model=built_in).model == built_in  # measured when idle
+
+
 def test_a_model_that_cannot_be_measured_is_dropped_from_the_wish_list(tmp_path):
     from core.train.calibrate import calibrate_next, request_calibration
     from tests.tiny import build_tiny_bert

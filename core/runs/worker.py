@@ -133,11 +133,15 @@ def standby(store: RunStore, idle_seconds: float = STANDBY_IDLE_SECONDS) -> int:
     pid, idle_until = os.getpid(), time.monotonic() + idle_seconds
     device = training_device()
     log.info("Standby worker %d is ready", pid)
+
+    def handed() -> list[RunRecord]:
+        return [r for r in store.list_runs(("queued",)) if r.pid == pid]
+
     while True:
-        handed = [r for r in store.list_runs(("queued",)) if r.pid == pid]
-        if handed:
-            return train_one(store, handed[-1].id)
-        if calibrate_next(store.workspace, device.name) is not None:
+        if runs := handed():
+            return train_one(store, runs[-1].id)
+        # a handed run interrupts the measurement between two steps: Start waits a step, not a measurement
+        if calibrate_next(store.workspace, device.name, interrupted=lambda: bool(handed())) is not None:
             continue  # measured a model for the Train page's estimate; look for a handed run again
         if time.monotonic() > idle_until and leave_standby(store, pid):
             return 0

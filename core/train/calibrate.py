@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -64,11 +65,17 @@ def request_calibration(workspace: str | Path, model: str) -> None:
         _write(path, {"models": sorted(wanted | {model})})
 
 
-def calibrate_next(workspace: str | Path, device_name: str, default_model: str = "default") -> StepCost | None:
+class Interrupted(Exception):
+    """The measurement gave way: a run is waiting for this process."""
+
+
+def calibrate_next(workspace: str | Path, device_name: str, default_model: str = "default",
+                   interrupted: Callable[[], bool] | None = None) -> StepCost | None:
     """Measure one model not yet measured on this device (the built-in one first, then those asked for).
 
     One at a time, so a standby worker handed a run meanwhile starts it after one measurement at most.
-    None when every wanted model is measured (or could not be: those are dropped from the wish list).
+    None when every wanted model is measured (or could not be: those are dropped from the wish list), or when
+    `interrupted` said a run is waiting: it is checked between steps, so the run waits a step, not a measurement.
     """
     workspace = Path(workspace)
     requested = _read(workspace / REQUESTS_FILE).get("models", [])
@@ -76,7 +83,9 @@ def calibrate_next(workspace: str | Path, device_name: str, default_model: str =
         if cached_cost(workspace, model, device_name) is not None:
             continue
         try:
-            cost = measure(model)
+            cost = measure(model, interrupted=interrupted)
+        except Interrupted:
+            return None
         except Exception:  # a model that cannot load is reported where it is used; its estimate stays rough
             log.info("Could not measure the step time of %s", model, exc_info=True)
             _write(workspace / REQUESTS_FILE, {"models": [m for m in requested if m != model]})
@@ -94,7 +103,7 @@ def save_cost(workspace: str | Path, cost: StepCost) -> None:
     _write(path, costs)
 
 
-def measure(model: str, steps: int = STEPS) -> StepCost:
+def measure(model: str, steps: int = STEPS, interrupted: Callable[[], bool] | None = None) -> StepCost:
     """Time real training steps of `model` on the training device at two lengths (a few seconds on a CPU)."""
     import torch
 
@@ -112,7 +121,7 @@ def measure(model: str, steps: int = STEPS) -> StepCost:
     for length in (short, long):
         ids = torch.randint(5, vocab - 1, (BATCH, length), device=torch_device)
         labels = torch.randint(0, 2, (BATCH,), device=torch_device)
-        seconds[length] = _timed_steps(net, optimizer, ids, labels, device, steps)
+        seconds[length] = _timed_steps(net, optimizer, ids, labels, device, steps, interrupted)
     per_token = max(0.0, (seconds[long] - seconds[short]) / (BATCH * (long - short)))
     fixed = max(0.0, seconds[short] - per_token * BATCH * short)
     cost = StepCost(model=model, device=device.name, bf16=bool(device.bf16), fixed=round(fixed, 5),
@@ -128,10 +137,12 @@ def _lengths(net) -> tuple[int, int]:
     return min(LENGTHS[0], long // 4), long
 
 
-def _timed_steps(net, optimizer, ids, labels, device, steps: int) -> float:
+def _timed_steps(net, optimizer, ids, labels, device, steps: int, interrupted=None) -> float:
     import torch
 
     def step() -> None:
+        if interrupted is not None and interrupted():
+            raise Interrupted
         with torch.autocast(device_type="cuda" if device.kind == "cuda" else "cpu", dtype=torch.bfloat16,
                             enabled=bool(device.bf16)):
             loss = net(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels).loss
