@@ -180,3 +180,17 @@ def test_a_run_interrupted_in_epoch_2_and_resumed_trains_like_an_uninterrupted_o
     assert resumed.keys() == uninterrupted.keys()
     for name, tensor in uninterrupted.items():
         assert torch.allclose(resumed[name], tensor, atol=1e-6), name
+
+
+def test_the_last_checkpoint_of_a_finished_run_skips_the_optimizer_state(finished_run_workspace):
+    """Nothing resumes a finished run, so its last checkpoint keeps the weights (to pick the best) but not the
+    optimizer's state, twice the model's size; earlier checkpoints keep everything Resume needs."""
+    import json
+
+    run_dir = next((finished_run_workspace / "runs").iterdir())
+    last = json.loads((run_dir / "results.json").read_text())["global_step"]
+    checkpoints = sorted((run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    assert checkpoints[-1].name == f"checkpoint-{last}"
+    assert (checkpoints[-1] / "model.safetensors").exists() and not (checkpoints[-1] / "optimizer.pt").exists()
+    for earlier in checkpoints[:-1]:
+        assert (earlier / "optimizer.pt").exists()

@@ -94,6 +94,12 @@ def _trainer_class():
             if not any(getattr(callback, "stopped", False) for callback in self.callback_handler.callbacks):
                 super()._load_best_model()
 
+        def _save_optimizer_and_scheduler(self, output_dir):
+            # the last step's checkpoint only serves to pick the best model: training has ended, so nothing will
+            # resume from it and the optimizer's state (twice the model's size) need not be written
+            if self.state.global_step < self.state.max_steps:
+                super()._save_optimizer_and_scheduler(output_dir)
+
         def _get_eval_sampler(self, eval_dataset):
             # answers must come back in row order: val_predictions.csv pairs each text with its answer
             from torch.utils.data import SequentialSampler
