@@ -90,6 +90,18 @@ def report(path: str, text_column: str | None, label_column: str | None, model: 
     return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _token_stats(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None, model: str):
+    from core.train.estimate import count_tokens
+
+    return count_tokens(tokenizer(model), texts(path, text_column, label_column).texts)
+
+
+def token_stats(path: str, text_column: str | None, label_column: str | None, model: str):
+    """Token counts of a sample of the file's texts with the model's tokenizer (core.train.estimate.TokenStats)."""
+    return _token_stats(str(path), file_stamp(path), text_column or None, label_column, model)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def model_cards(models_dir: str) -> list:
     """The model catalogue: built in, local folders, the Hugging Face cache (no network)."""

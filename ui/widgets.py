@@ -173,7 +173,7 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     """The estimate for the current choices on this device, its fixes, and the device; None when unknown."""
     from core.device import describe_device
     from core.train.calibrate import cached_cost, request_calibration
-    from core.train.estimate import count_tokens, fixes, guess_tokens, run_estimate
+    from core.train.estimate import fixes, guess_tokens, run_estimate
     from ui import loaders
 
     config = ctx.config
@@ -186,7 +186,7 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     val_rows = 0 if config.val_data else round(rows * config.val_fraction)
     train_rows = max(1, rows - val_rows)
     try:
-        tokens = count_tokens(loaders.tokenizer(config.model), data.texts)
+        tokens = loaders.token_stats(config.data, config.text_column, config.label_column, config.model)
     except StudioError:
         tokens = guess_tokens(data.texts)
     device = describe_device()
