@@ -90,18 +90,6 @@ def report(path: str, text_column: str | None, label_column: str | None, model: 
     return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _token_stats(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None, model: str):
-    from core.train.estimate import count_tokens
-
-    return count_tokens(tokenizer(model), texts(path, text_column, label_column).texts)
-
-
-def token_stats(path: str, text_column: str | None, label_column: str | None, model: str):
-    """Token counts of a sample of the file's texts with the model's tokenizer (core.train.estimate.TokenStats)."""
-    return _token_stats(str(path), file_stamp(path), text_column or None, label_column, model)
-
-
 @st.cache_data(ttl=60, show_spinner=False)
 def model_cards(models_dir: str) -> list:
     """The model catalogue: built in, local folders, the Hugging Face cache (no network)."""
@@ -150,12 +138,14 @@ def predictor(folder: str | Path):
     On the GPU only while no training holds it and its free memory suffices; else on the CPU (and a model
     this server kept on the GPU is let go, so the training gets the memory back).
     """
+    from core.device import describe_device
     from core.serve.predictor import serving_device
     from core.store.runs import RunStore
     from core.store.workspace import workspace_path
 
     key = (str(folder), file_stamp(Path(folder) / "config.json"))
-    if serving_device(RunStore(workspace_path()), folder, loaded_on_gpu=key in _on_gpu) == "cuda":
+    if describe_device().kind == "cuda" and serving_device(RunStore(workspace_path()), folder,
+                                                             loaded_on_gpu=key in _on_gpu) == "cuda":
         try:
             return _gpu_predictor(*key)
         except RuntimeError as error:  # torch.cuda.OutOfMemoryError: the demo goes on, on the CPU

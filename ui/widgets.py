@@ -173,7 +173,7 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     """The estimate for the current choices on this device, its fixes, and the device; None when unknown."""
     from core.device import describe_device
     from core.train.calibrate import cached_cost, request_calibration
-    from core.train.estimate import fixes, guess_tokens, run_estimate
+    from core.train.estimate import TokenStats, fixes, guess_tokens, run_estimate
     from ui import loaders
 
     config = ctx.config
@@ -185,10 +185,12 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
                if text.strip() and (label or data.label_column is None))
     val_rows = 0 if config.val_data else round(rows * config.val_fraction)
     train_rows = max(1, rows - val_rows)
-    try:
-        tokens = loaders.token_stats(config.data, config.text_column, config.label_column, config.model)
+    try:  # the data check counted the texts' tokens already (cached): the estimate reuses its counts
+        _, lengths = loaders.report(config.data, config.text_column, config.label_column, config.model,
+                                    config.max_length)
     except StudioError:
-        tokens = guess_tokens(data.texts)
+        lengths = None
+    tokens = TokenStats.from_lengths(lengths) if lengths else guess_tokens(data.texts)
     device = describe_device()
     step_cost = cached_cost(ctx.workspace, config.model, device.name)
     if step_cost is None:

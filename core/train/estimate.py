@@ -47,6 +47,11 @@ class TokenStats:
     longest: float
     lengths: list[int] | None = None  # a sample of real token counts, when a tokenizer counted them
 
+    @classmethod
+    def from_lengths(cls, lengths: Sequence[int]) -> TokenStats:
+        """From real token counts (a tokenizer's), which also tell how many texts a max length cuts."""
+        return cls(mean=sum(lengths) / len(lengths), longest=float(max(lengths)), lengths=list(lengths))
+
     def padded_mean(self, max_length: int) -> float:
         """Tokens per text in a batch: cut at max length, plus the little padding length-grouping leaves."""
         if self.lengths:
@@ -111,8 +116,7 @@ def count_tokens(counter: Any, texts: Sequence[str], sample: int = 2000) -> Toke
     picked = [t for t in texts[:sample] if isinstance(t, str) and t.strip()]
     if not picked:
         return guess_tokens(texts, sample)
-    lengths = [len(ids) for ids in counter(picked, truncation=False, verbose=False)["input_ids"]]
-    return TokenStats(mean=sum(lengths) / len(lengths), longest=float(max(lengths)), lengths=lengths)
+    return TokenStats.from_lengths([len(ids) for ids in counter(picked, truncation=False, verbose=False)["input_ids"]])
 
 
 def device_flops(device: DeviceInfo) -> float:

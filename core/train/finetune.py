@@ -88,7 +88,7 @@ def _estimate(store: RunStore, run: RunRecord, config: TrainConfig, prepared, le
         return None
     if not info.parameters or not lengths:
         return None
-    tokens = TokenStats(mean=sum(lengths) / len(lengths), longest=float(max(lengths)), lengths=list(lengths))
+    tokens = TokenStats.from_lengths(lengths)
     result = run_estimate(info.parameters, config, len(prepared.train), len(prepared.val), tokens, device,
                           runs=[r for r in store.list_runs(("completed",)) if r.id != run.id],
                           step_cost=cached_cost(store.workspace, config.model, device.name),
