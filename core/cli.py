@@ -299,6 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("runs", cmd_runs, "List, show, stop, resume, read or delete runs.")
     p.add_argument("action", choices=["list", "show", "stop", "resume", "log", "delete"])
     p.add_argument("run_id", nargs="?")
+    from core.commands import registrars
+
+    for register in registrars():  # search, serve, export, zero-shot, ...: one module each
+        register(command)
     return parser
 
 
