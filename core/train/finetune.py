@@ -51,6 +51,7 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     timer = StepTimer(len(prepared.train), config.batch_size)
     recorder = StoreCallback(store, run.id, timer, config.checkpoint_steps)
     trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder], device)
+    trainer.epoch_answers = answers = _epoch_answers(prepared, config)
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
@@ -66,7 +67,9 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
             save_model(trainer, tokenizer, run_dir / "model", config.max_length)
         with phases.time("evaluate"):
             _release_training_memory(trainer, device.kind)
-            results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind))
+            # without LoRA the saved model is the best epoch's weights as they were evaluated: reuse those answers
+            reused = None if config.lora else answers.at(trainer.state.best_model_checkpoint)
+            results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind, reused))
         results["best_checkpoint"] = trainer.state.best_model_checkpoint
     results["seconds"] = phases.as_dict()
     results["estimate"] = estimate  # beside results["seconds"]["total"]: how good the Train page's estimate was
@@ -98,22 +101,34 @@ def _estimate(store: RunStore, run: RunRecord, config: TrainConfig, prepared, le
             "basis": result.basis, "seconds_per_step": round(result.seconds_per_epoch / result.steps_per_epoch, 4)}
 
 
-def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str) -> dict[str, Any]:
+def _epoch_answers(prepared, config: TrainConfig):
+    from core.train.epoch_eval import EpochAnswers
+
+    index = {name: i for i, name in enumerate(prepared.labels)}
+    return EpochAnswers(prepared.val.texts, [index[lab] for lab in prepared.val.labels], config.max_length)
+
+
+def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str,
+                      val_answers: list[list[float]] | None = None) -> dict[str, Any]:
     """Scores of the saved (best) model on the validation rows and on the test rows, each row's answer beside them.
 
     The saved folder answers through the same code as Try, Evaluate and `core predict` (full precision, the run's
-    max length, the same batches), so they reproduce these answers exactly. The test rows were never seen before.
+    max length, the same batches), so they reproduce these answers exactly; `val_answers`, the best epoch's own
+    (core.train.epoch_eval, the same code path), stand in for the validation rows. The test rows are new to it.
     """
     from core.train.inference import load_saved, probabilities
 
-    model, tokenizer = load_saved(run_dir / "model", device)
     parts = {"metrics": (prepared.val, "val_predictions.csv", "validation rows"),
              "test_metrics": (prepared.test, "test_predictions.csv", "test rows")}
-    scores = {}
+    scores, loaded = {}, None
     for key, (rows, file_name, rows_name) in parts.items():
         if rows is None or not len(rows):
             continue
-        probs = probabilities(model, tokenizer, rows.texts, max_length, device)
+        if key == "metrics" and val_answers is not None:
+            probs = val_answers
+        else:
+            model, tokenizer = loaded = loaded or load_saved(run_dir / "model", device)
+            probs = probabilities(model, tokenizer, rows.texts, max_length, device)
         scores[key] = _scored(rows, probs, prepared.labels, run_dir / file_name, rows_name)
     return scores
 
