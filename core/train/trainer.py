@@ -97,8 +97,12 @@ def _trainer_class():
 
         def _load_best_model(self):
             # after Stop no model is saved: reading the best checkpoint back would only delay the end
-            if not any(getattr(callback, "stopped", False) for callback in self.callback_handler.callbacks):
-                super()._load_best_model()
+            if any(getattr(callback, "stopped", False) for callback in self.callback_handler.callbacks):
+                return
+            best = self.state.best_model_checkpoint
+            if best and Path(best).name == f"checkpoint-{self.state.global_step}":
+                return  # the best is the last step's: its weights are the ones in memory already
+            super()._load_best_model()
 
         def _save_optimizer_and_scheduler(self, output_dir):
             # the last step's checkpoint only serves to pick the best model: training has ended, so nothing will
