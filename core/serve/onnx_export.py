@@ -1,0 +1,131 @@
+"""A finished run as an ONNX model (fp32, optionally dynamic int8), checked against PyTorch before it is offered.
+
+The export folder holds model.onnx (and model.int8.onnx), tokenizer.json, export.json (labels, max length,
+agreement, sizes) and predict.py, which needs only onnxruntime, tokenizers and numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelError
+from core.serve.onnx_predict import SETTINGS, OnnxPredictor
+from core.serve.predictor import Predictor
+from core.serve.validation import PREDICTIONS, read_predictions
+from core.store.run_folder import model_dir, write_json
+
+log = logging.getLogger(__name__)
+FP32, INT8 = "model.onnx", "model.int8.onnx"
+FP32_TOLERANCE = 1e-4   # largest probability difference still counted as the same answer in fp32
+INT8_GOAL = 0.99        # share of validation rows whose label int8 must keep
+ROWS_CHECKED = 1000     # validation rows the agreement is measured on, at most
+
+
+def export_folder(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "export" / "onnx"
+
+
+def read_export(run_dir: str | Path) -> dict[str, Any] | None:
+    """export.json of the run's ONNX export (agreement, sizes), or None when it has none."""
+    path = export_folder(run_dir) / SETTINGS
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def export_onnx(run_dir: str | Path, quantize: str | None = None, out: str | Path | None = None) -> dict[str, Any]:
+    """Export the run's model, check it on the validation rows, and return export.json's content."""
+    run_dir = Path(run_dir)
+    folder = Path(out) if out else export_folder(run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    predictor = Predictor(model_dir(run_dir), device="cpu")
+    if not getattr(predictor.tokenizer, "is_fast", False):
+        raise ModelError("This model's tokenizer has no fast version, so it cannot travel without Python's "
+                         "transformers.", "Export it as the zip from the Runs page instead.")
+    _write_graph(predictor, folder / FP32)
+    predictor.tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
+    settings = {"labels": predictor.labels, "max_length": predictor.max_length,
+                "pad_id": predictor.tokenizer.pad_token_id or 0, "fp32_file": FP32, "int8_file": None}
+    write_json(folder / SETTINGS, settings)
+    if quantize == "int8":
+        _quantize(folder / FP32, folder / INT8)
+        settings["int8_file"] = INT8
+        write_json(folder / SETTINGS, settings)
+    shutil.copyfile(Path(__file__).with_name("onnx_predict.py"), folder / "predict.py")
+    settings["checks"] = check_agreement(predictor, folder, _validation_texts(run_dir), quantize == "int8")
+    settings["sizes_mb"] = {kind: round((folder / name).stat().st_size / 2**20, 2)
+                            for kind, name in (("fp32", FP32), ("int8", settings["int8_file"])) if name}
+    settings["pytorch_mb"] = round(sum(p.stat().st_size for p in model_dir(run_dir).glob("*.safetensors")) / 2**20, 2)
+    settings["folder"] = str(folder)
+    write_json(folder / SETTINGS, settings)
+    return settings
+
+
+def _write_graph(predictor: Predictor, path: Path) -> None:
+    """torch.onnx's exporter with dynamic batch and length; the graph takes exactly the tokenizer's inputs."""
+    import torch
+
+    sample = predictor.tokenizer(["a short example", "a second, slightly longer example"], padding=True,
+                                 return_tensors="pt")
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+    axes = {n: {0: "batch", 1: "length"} for n in names}
+
+    class Logits(torch.nn.Module):  # the graph's one output is the logits, whatever the model's output type
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs):
+            return self.model(**dict(zip(names, inputs, strict=True))).logits
+
+    wrapper = Logits(predictor.model).eval()  # a new module is in training mode, and export restores that mode
+    with torch.inference_mode():
+        torch.onnx.export(wrapper, tuple(sample[n] for n in names), str(path), input_names=names,
+                          output_names=["logits"], dynamic_axes={**axes, "logits": {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    predictor.model.eval()  # never let dropout into the reference answers the export is checked against
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """Dynamic int8: weights stored as int8, activations quantised on the fly (no calibration data needed)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
+def _validation_texts(run_dir: Path) -> list[str]:
+    table = read_predictions(run_dir / PREDICTIONS)
+    if table is None or table.empty:
+        return []
+    return table["text"].astype(str).tolist()[:ROWS_CHECKED]
+
+
+def check_agreement(predictor: Predictor, folder: Path, texts: list[str], int8: bool) -> dict[str, Any]:
+    """For fp32 (and int8): on these rows, the share whose label PyTorch gives too, and the largest difference."""
+    reference = predictor.probabilities(texts) if texts else []
+    checks = {"rows": len(texts)}
+    for kind in ("fp32", "int8") if int8 else ("fp32",):
+        answers = OnnxPredictor(folder, int8=kind == "int8").probabilities(texts) if texts else []
+        checks[kind] = _agreement(reference, answers, kind)
+    return checks
+
+
+def _agreement(reference: list[list[float]], answers: list[list[float]], kind: str) -> dict[str, Any]:
+    same = sum(_best(a) == _best(b) for a, b in zip(reference, answers, strict=True))
+    gap = max((abs(x - y) for a, b in zip(reference, answers, strict=True) for x, y in zip(a, b, strict=True)),
+              default=0.0)
+    share = same / len(reference) if reference else None
+    if kind == "fp32":  # the same answers within float tolerance, on every row
+        passed = share is not None and share == 1.0 and gap <= FP32_TOLERANCE
+    else:
+        passed = share is not None and share >= INT8_GOAL
+    return {"agreement": share, "max_difference": round(gap, 6), "passed": passed}
+
+
+def _best(probs: list[float]) -> int:
+    return max(range(len(probs)), key=probs.__getitem__)

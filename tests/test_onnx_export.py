@@ -1,0 +1,60 @@
+"""ONNX export of a finished run: fp32 and int8 agree with PyTorch on the validation rows, predict.py runs alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture(scope="module")
+def exported(finished_run_workspace, tmp_path_factory):
+    from core.serve.onnx_export import export_onnx
+    from core.store.runs import RunStore
+
+    run = RunStore(finished_run_workspace).list_runs()[0]
+    out = tmp_path_factory.mktemp("onnx-export")
+    return run, export_onnx(run.run_dir, "int8", out), out
+
+
+def test_export_agrees_with_pytorch_on_validation_rows(exported):
+    _, result, out = exported
+    checks = result["checks"]
+    assert checks["rows"] > 0
+    assert checks["fp32"]["agreement"] == 1.0 and checks["fp32"]["max_difference"] <= 1e-4
+    assert checks["fp32"]["passed"] and checks["int8"]["passed"]
+    assert checks["int8"]["agreement"] >= 0.99
+    assert {p.name for p in out.iterdir()} >= {"model.onnx", "model.int8.onnx", "tokenizer.json", "export.json",
+                                               "predict.py"}
+    assert result["sizes_mb"]["int8"] < result["sizes_mb"]["fp32"]
+    assert json.loads((out / "export.json").read_text())["checks"] == checks
+
+
+def test_predict_script_answers_like_the_studio_without_it(exported):
+    from core.serve.predictor import Predictor
+    from core.store.run_folder import model_dir
+
+    run, _, out = exported
+    text = "the movie was really good and lovely"
+    # -I: isolated, so predict.py cannot import the studio; it must stand on onnxruntime + tokenizers alone
+    done = subprocess.run([sys.executable, "-I", str(out / "predict.py"), text], capture_output=True, text=True,
+                          timeout=60, check=True)
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = Predictor(model_dir(run.run_dir), device="cpu").predict(text)
+    assert answer["label"] == expected.label
+    assert answer["probabilities"] == pytest.approx(expected.probabilities, abs=2e-4)
+
+
+def test_export_command_reports_agreement_and_size(finished_workspace, tmp_path):
+    from core.cli import main
+    from core.store.runs import RunStore
+
+    run = RunStore(finished_workspace).list_runs()[0]
+    assert main(["export", "--run", run.id, "--format", "onnx", "--workspace", str(finished_workspace)]) == 0
+    saved = json.loads((finished_workspace / "runs" / run.id / "export" / "onnx" / "export.json").read_text())
+    assert saved["checks"]["fp32"]["passed"] and saved["sizes_mb"]["fp32"] > 0 and saved["int8_file"] is None
+    assert main(["export", "--run", "no-such-run", "--workspace", str(finished_workspace)]) == 1
