@@ -4,8 +4,7 @@ Requests arriving together are answered in one batch; bodies over a size and bat
 plain 4xx sentence, never a traceback. Binds to 127.0.0.1 unless told otherwise (there is no login).
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: FastAPI reads the endpoints' annotations (Request) at run time
 import asyncio
 import json
 import logging
