@@ -12,6 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from core.serve.behaviour import card_section as behaviour_section
 from core.store.run_folder import model_dir, read_results
 from core.train.config import TrainConfig, setting_label
 from core.wording import shown_value
@@ -30,7 +31,7 @@ def model_card(run_dir: str | Path, *, name_files: bool = False) -> str:
     config, results = _read_config(run_dir), read_results(run_dir)
     labels = _labels(run_dir, results)
     sections = [_card_header(config, run_dir, name_files), _card_labels(labels, results), _card_metrics(results),
-                _card_usage(), _card_settings(config)]
+                _card_usage(), _card_settings(config), behaviour_section(run_dir)]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
