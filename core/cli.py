@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.errors import StudioError
+from core.errors import DataError, StudioError
 from core.store.workspace import workspace_path
 from core.train.config import TrainConfig
 
@@ -32,7 +32,7 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
     from core.data.check import add_model_advice, build_report
     from core.data.texts import load_texts
 
-    data = load_texts(args.file, args.text_column, args.label_column)
+    data = load_texts(args.file, args.text_column, args.label_column, args.text_pair_column)
     tokenizer = _tokenizer_or_none(args.model)
     report = add_model_advice(build_report(data, tokenizer=tokenizer, max_length=args.max_length), args.model)
     report = report.to_dict()
@@ -169,7 +169,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from core.store.runs import RunStore
 
     folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
-    report = evaluate(Predictor(folder), load_texts(args.data, args.text_column, args.label_column))
+    report = evaluate(Predictor(folder), load_texts(args.data, args.text_column, args.label_column,
+                                                    args.text_pair_column))
     table = report.pop("rows_table")
     if args.out:
         table.to_csv(args.out, index=False)
@@ -184,14 +185,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     predictor = Predictor(run_model_folder(RunStore(workspace_path(args.workspace)), args.run))
     if args.text is not None:
-        result = predictor.predict(args.text).to_dict()
+        if predictor.pairs != (args.text_pair is not None):
+            needs = ("This model answers pairs of texts: give the second one with --text-pair." if predictor.pairs
+                     else "This model answers single texts; --text-pair is for models trained on pairs.")
+            raise DataError(needs, "Run the command again with the right texts.")
+        result = predictor.predict(args.text, args.text_pair).to_dict()
         _emit(result, args.json, lambda r: f"{r['label']} ({r['confidence']:.1%})  " + ", ".join(
             f"{k} {v:.1%}" for k, v in r["probabilities"].items()))
         return 0
     from core.data.texts import load_texts
 
-    data = load_texts(args.data, args.text_column, None)
-    table = predictor.predict_table([t if isinstance(t, str) else "" for t in data.texts])
+    data = load_texts(args.data, args.text_column, "", args.text_pair_column if predictor.pairs else "")
+    if predictor.pairs and data.text_pairs is None:
+        raise DataError(f"This model answers pairs of texts, but {Path(args.data).name} has no second text column.",
+                        "Name it with --text-pair-column.")
+    table = predictor.predict_table([t if isinstance(t, str) else "" for t in data.texts], data.text_pairs)
     out = Path(args.out or Path(args.data).with_suffix("").as_posix() + ".predictions.csv")
     table.to_csv(out, index=False, encoding="utf-8-sig")  # with BOM so Excel shows Chinese correctly
     _emit({"rows": len(table), "out": str(out), "label_counts": table["predicted"].value_counts().to_dict()},
@@ -277,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--text-column")
     p.add_argument("--label-column")
+    p.add_argument("--text-pair-column", help="The column of each pair's second text ('' for single texts).")
     p.add_argument("--model", default="default", help="Model whose tokenizer measures text lengths.")
     p.add_argument("--max-length", type=int, default=128)
     command("models", cmd_models, "List the models you can train.")
@@ -288,13 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--text-column")
     p.add_argument("--label-column")
+    p.add_argument("--text-pair-column", help="The column of second texts, for a model of pairs.")
     p.add_argument("--out", help="Also write each row's prediction to this CSV file.")
     p = command("predict", cmd_predict, "Label a text or a whole file with a finished run.")
     p.add_argument("--run", required=True)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text")
     source.add_argument("--data")
+    p.add_argument("--text-pair", help="The second text, for a model trained on pairs of texts.")
     p.add_argument("--text-column")
+    p.add_argument("--text-pair-column", help="The column of second texts in --data (detected when not given).")
     p.add_argument("--out")
     p = command("runs", cmd_runs, "List, show, stop, resume, read or delete runs.")
     p.add_argument("action", choices=["list", "show", "stop", "resume", "log", "delete"])

@@ -9,10 +9,12 @@ import streamlit as st
 from core.data.columns import detect_columns
 from core.data.saved import list_datasets, sample_datasets, save_texts
 from core.data.split import suggested_test_fraction
+from core.data.tasks import detect_pair_columns
 from core.errors import DataError, ModelError, StudioError
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
 from ui.labelling import label_button
+from ui.task_views import pair_column_picker
 from ui.uploads import dataset_label, new_upload
 from ui.widgets import guard, md, next_step, show_error
 
@@ -26,8 +28,11 @@ DASHBOARD_FIXES = {"model_language"}
 def choose(path: Path) -> None:
     """Make a file the dataset, with its text and label columns detected."""
     table = loaders.table(str(path))
-    text_column, label_column = detect_columns(table.frame)
+    pair = detect_pair_columns(table.frame)  # sentence1/sentence2, question1/question2, ...: a pair task
+    text_column, label_column = detect_columns(table.frame.drop(columns=[pair[1]]) if pair else table.frame,
+                                               pair[0] if pair else None)
     ctx.update(data=str(path), text_column=text_column, label_column=label_column or "",
+               text_pair_column=pair[1] if pair else "",
                test_fraction=suggested_test_fraction(usable_rows(table.frame, text_column, label_column or "")))
 
 
@@ -122,11 +127,15 @@ def report_section(text_column: str, label_column: str) -> None:
     max_length = config.max_length
     with st.spinner(t("data.checking")):
         try:
-            report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length)
+            report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length,
+                                             config.text_pair_column)
         except ModelError:
             st.caption(t("data.no_tokenizer"))
-            report, lengths = loaders.report(config.data, text_column, label_column, None, max_length)
+            report, lengths = loaders.report(config.data, text_column, label_column, None, max_length,
+                                             config.text_pair_column)
     st.subheader(t("data.report"))
+    if report.text_pair_column:
+        st.caption(t("data.pair_reason", first=md(report.text_column), second=md(report.text_pair_column)))
     cols = st.columns(4)
     cols[0].metric(t("data.rows"), f"{report.rows:,}")
     cols[1].metric(t("data.labels"), len(report.label_counts) if label_column else "–")
@@ -215,6 +224,7 @@ with guard():
     for warning in table.warnings:
         st.info(t_engine("data.read_warning", warning), icon=":material/info:")
     text_column, label_column = column_pickers([str(c) for c in table.frame.columns])
+    pair_column_picker(ctx, [str(c) for c in table.frame.columns], text_column, label_column)
     st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.config.data).name)))
     st.dataframe(table.frame.head(200), hide_index=True, height=230)
     report_section(text_column, label_column)

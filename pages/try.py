@@ -11,6 +11,7 @@ from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
 from ui import format as fmt
+from ui.task_views import pair_section, second_texts
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
 
@@ -85,6 +86,9 @@ def set_text(text: str) -> None:
 
 
 def sentence_section(predictor, run: RunRecord) -> None:
+    if predictor.pairs:  # a model of pairs answers two texts: two boxes
+        pair_section(predictor, run)
+        return
     st.text_input(t("try.type"), key=TEXT, placeholder=t("try.placeholder"))
     shown = examples(run.run_dir, run.config.get("data", ""), run.config.get("text_column"))
     if shown:
@@ -129,10 +133,11 @@ def file_section(predictor, run: RunRecord) -> None:
     detected, _ = detect_columns(table.frame)
     column = st.selectbox(t("try.batch_column"), columns, index=columns.index(detected) if detected in columns else 0)
     texts = [v if isinstance(v, str) else "" for v in table.frame[column].tolist()]
+    pairs = second_texts(table.frame, column) if predictor.pairs else None
     key = (str(path), run.id, column)
     if st.session_state.get("_try_table_key") != key:
         with st.spinner(t("try.batch_running", n=len(texts))):
-            st.session_state["_try_table"] = predictor.predict_table(texts)
+            st.session_state["_try_table"] = predictor.predict_table(texts, pairs)
         st.session_state["_try_table_key"] = key
     result = st.session_state["_try_table"]
     st.dataframe(result, hide_index=True, height=300, **batch_table_layout(result))

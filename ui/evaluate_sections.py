@@ -183,15 +183,18 @@ def matrix_section(report: dict, key: str) -> None:
 def rows_table(rows, key: str) -> None:
     """Texts with their true and predicted label and the model's probabilities, as a table."""
     names = {"text": t("evaluate.col.text"), "label": t("evaluate.col.true"),
-             "predicted": t("evaluate.col.predicted"), "confidence": t("evaluate.col.confidence")}
+             "predicted": t("evaluate.col.predicted"), "confidence": t("evaluate.col.confidence"),
+             "text_pair": t("evaluate.col.text_pair")}
     shown = rows.rename(columns=names)
     probabilities = [c for c in shown.columns if c.startswith("p(")]
     config = {names["text"]: st.column_config.TextColumn(width="large"),
+              names["text_pair"]: st.column_config.TextColumn(width="large"),
               names["confidence"]: fmt.percent_column()}
     config.update({c: fmt.percent_column(bar=False) for c in probabilities})
     # the labels and probabilities first, the long text last: a wide text never pushes them off the page
     first = [names["label"], names["predicted"], names["confidence"], *probabilities]
-    order = [*first, *(c for c in shown.columns if c not in (*first, names["text"])), names["text"]]
+    texts = [names["text"], names["text_pair"]]  # a pair's two texts side by side, last
+    order = [*first, *(c for c in shown.columns if c not in (*first, *texts)), *texts]
     order = [c for c in order if c in shown.columns]
     st.dataframe(shown, hide_index=True, column_config=config, column_order=order, key=key, width="stretch",
                  height=min(400, 38 + 35 * len(shown)))

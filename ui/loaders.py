@@ -46,15 +46,16 @@ def table(path: str):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _texts(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None):
+def _texts(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
+           pair: str | None = None):
     from core.data.texts import load_texts
 
-    return load_texts(path, text_column, label_column)
+    return load_texts(path, text_column, label_column, pair)
 
 
-def texts(path: str, text_column: str | None, label_column: str | None):
-    """The file's texts and labels (core.data.LabelledTexts) for the chosen columns."""
-    return _texts(str(path), file_stamp(path), text_column or None, label_column)
+def texts(path: str, text_column: str | None, label_column: str | None, pair: str | None = None):
+    """The file's texts and labels (core.data.LabelledTexts) for the chosen columns; `pair`: the second texts'."""
+    return _texts(str(path), file_stamp(path), text_column or None, label_column, pair)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -70,10 +71,10 @@ def tokenizer(model: str) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
-            model: str | None, max_length: int):
+            model: str | None, max_length: int, pair: str | None = None):
     from core.data.check import add_model_advice, build_report
 
-    data = texts(path, text_column, label_column)
+    data = texts(path, text_column, label_column, pair)
     tok = tokenizer(model) if model else None
     report = build_report(data, tok, max_length)
     if model:
@@ -85,9 +86,10 @@ def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_co
     return report, lengths
 
 
-def report(path: str, text_column: str | None, label_column: str | None, model: str | None, max_length: int):
+def report(path: str, text_column: str | None, label_column: str | None, model: str | None, max_length: int,
+           pair: str | None = None):
     """The data report and the token length of each text (None without a tokenizer)."""
-    return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length)
+    return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length, pair)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

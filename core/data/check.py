@@ -21,6 +21,7 @@ from core.data.counts import (
 )
 from core.data.language import detect_language
 from core.data.problems import MIN_CLASS_ROWS, Problem, find_problems
+from core.data.task_problems import describe_task, task_problems
 from core.data.texts import LabelledTexts, label_sort_key
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ class DataReport:
     problems: list[Problem] = field(default_factory=list)
     encoding: str | None = None  # the codec that read the file: "utf-8", "gb18030", ...
     encoding_note: str | None = None  # how the bytes were read, when they were not plain UTF-8
+    task: str = "single-label"  # what the model will learn: single-label, multi-label or regression
+    task_reason: str = ""  # why that task was picked, in one sentence
+    text_pair_column: str | None = None  # the second text of each pair; None for single texts
+    blank_pairs: int = 0  # pairs whose second text is blank
+    label_columns: list[str] = field(default_factory=list)  # the column(s) the labels come from
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,7 +67,9 @@ class DataReport:
 def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 128) -> DataReport:
     """Examine the data; with a tokenizer also measure texts in tokens against `max_length`."""
     frame = count_frame(data)
-    lengths, share = token_stats(data.texts, tokenizer, max_length) if tokenizer is not None else (None, None)
+    # a pair is read as one input: its length is both texts together
+    texts = data.texts if data.text_pairs is None else [f"{a} {b}" for a, b in zip(data.texts, data.text_pairs)]
+    lengths, share = token_stats(texts, tokenizer, max_length) if tokenizer is not None else (None, None)
     trainable = trainable_counts(frame)
     report = DataReport(
         rows=len(data), text_column=data.text_column, label_column=data.label_column,
@@ -71,7 +79,8 @@ def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 1
         small_classes=sorted((k for k, n in trainable.items() if n < MIN_CLASS_ROWS), key=label_sort_key),
         token_lengths=lengths, truncated_share=share, max_length=max_length,
         language=detect_language(data.texts), encoding=data.encoding, encoding_note=data.encoding_note)
-    report.problems = find_problems(report, trainable)
+    describe_task(report, data)
+    report.problems = find_problems(report, trainable) + task_problems(report)
     if data.encoding_note:  # the first warning: when the text itself was misread, nothing else counts
         report.problems.insert(len(report.errors), _encoding_problem(data))
     log.info("Data report for %s: %d rows, %d problems", data.source, report.rows, len(report.problems))

@@ -19,6 +19,8 @@ def count_frame(data: LabelledTexts) -> pd.DataFrame:
                           "label": pd.Series(data.labels, dtype=object)})
     frame["text_key"] = frame["text"].str.strip()
     frame["blank"] = frame["text_key"] == ""
+    if data.text_pairs is not None:  # a pair repeats only when both its texts do
+        frame["text_key"] = frame["text_key"] + "\x1f" + pd.Series(data.text_pairs, dtype=object).str.strip()
     frame["label_key"] = frame["label"].str.strip()
     frame["canon"] = frame["label"].map(_canonical_key, na_action="ignore")
     return frame

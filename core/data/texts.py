@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.data.columns import NUMBER, detect_columns
 from core.data.files import read_table
+from core.data.tasks import check_pair_column, detect_pair_columns, pair_texts
 from core.errors import DataError
 from core.wording import counted
 
@@ -30,18 +31,22 @@ class LabelledTexts:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None  # the codec that read the file: "utf-8", "gb18030", ...
     encoding_note: str | None = None  # how the bytes were read, when they were not plain UTF-8
+    text_pairs: list[str] | None = None  # the second text of each row, for pair tasks; None for single texts
+    text_pair_column: str | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def subset(self, indices: Iterable[int]) -> LabelledTexts:
         picked = [int(i) for i in indices]
+        pairs = None if self.text_pairs is None else [self.text_pairs[i] for i in picked]
         return replace(self, texts=[self.texts[i] for i in picked], labels=[self.labels[i] for i in picked],
-                       warnings=list(self.warnings))
+                       warnings=list(self.warnings), text_pairs=pairs)
 
 
-def load_texts(path: str | Path, text_column: str | None = None, label_column: str | None = None) -> LabelledTexts:
-    """Read a file and pick its text and label columns (detected unless named; label_column="" means none)."""
+def load_texts(path: str | Path, text_column: str | None = None, label_column: str | None = None,
+               text_pair_column: str | None = None) -> LabelledTexts:
+    """Read a file and pick its text, label and second-text columns (detected unless named; "" means none)."""
     table = read_table(path)
     name = Path(path).name
     for wanted in (text_column, label_column):
@@ -52,14 +57,22 @@ def load_texts(path: str | Path, text_column: str | None = None, label_column: s
         raise DataError(f"'{text_column}' cannot be both the text and the label column.",
                         "Choose two different columns.")
     no_labels = label_column == ""
-    text, label = detect_columns(table.frame, text_column or None, label_column or None)
+    pair = text_pair_column or None
+    if text_pair_column is None and (found := detect_pair_columns(table.frame, text_column or None)):
+        text_column, pair = text_column or found[0], found[1]
+    frame = table.frame.drop(columns=[pair]) if pair in table.frame.columns else table.frame
+    text, label = detect_columns(frame, text_column or None, label_column or None)
+    if pair:
+        check_pair_column(table.frame, pair, text, name)
     label = None if no_labels else label
     warnings = list(table.warnings)
     if label is None and not no_labels:
         warnings.append("No label column was found, so the rows are unlabelled.")
     texts = [v if isinstance(v, str) else "" for v in table.frame[text].tolist()]
     labels = _labels_of(table.frame[label]) if label else [None] * len(texts)
-    return LabelledTexts(texts, labels, text, label, str(path), warnings, table.encoding, table.encoding_note)
+    pairs = pair_texts(table.frame[pair]) if pair else None
+    return LabelledTexts(texts, labels, text, label, str(path), warnings, table.encoding, table.encoding_note,
+                         pairs, pair)
 
 
 def _labels_of(series: pd.Series) -> list[str | None]:

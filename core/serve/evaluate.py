@@ -34,8 +34,12 @@ def usable_rows(data: LabelledTexts, known_labels: list[str]) -> tuple[LabelledT
 def evaluate(predictor: Predictor, data: LabelledTexts, rows_name: str = "rows of this file") -> dict[str, Any]:
     """Scores of the model on `data`; `rows` holds each text with its true and predicted label."""
     rows_data, notes = usable_rows(data, predictor.labels)
-    table = predictor.predict_table(rows_data.texts)
-    table.insert(1, "label", rows_data.labels)
+    pairs = rows_data.text_pairs if predictor.pairs else None
+    if predictor.pairs and pairs is None:
+        raise DataError("This model answers pairs of texts, but the file has no second text column.",
+                        "Pick the column of the second texts (for example 'sentence2').")
+    table = predictor.predict_table(rows_data.texts, pairs)
+    table.insert(1 if pairs is None else 2, "label", rows_data.labels)
     index = {name: i for i, name in enumerate(predictor.labels)}
     report = full_report([index[x] for x in table["label"]], [index[x] for x in table["predicted"]],
                          predictor.labels, rows_name=rows_name)

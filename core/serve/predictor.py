@@ -25,9 +25,11 @@ class Prediction:
     confidence: float
     probabilities: dict[str, float]   # every label, in the model's label order
     milliseconds: float
+    text_pair: str | None = None  # the second text, for a model of pairs
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "label": self.label, "confidence": self.confidence,
+        pair = {"text_pair": self.text_pair} if self.text_pair is not None else {}
+        return {"text": self.text, **pair, "label": self.label, "confidence": self.confidence,
                 "probabilities": self.probabilities, "milliseconds": self.milliseconds}
 
 
@@ -50,22 +52,25 @@ class Predictor:
         self.labels = [id2label[i] for i in range(len(id2label))]
         limit = getattr(self.tokenizer, "model_max_length", None) or DEFAULT_MAX_LENGTH
         self.max_length = max_length or run_max_length(folder) or min(DEFAULT_MAX_LENGTH, limit)
+        self.pairs = takes_pairs(folder)  # trained on pairs of texts: every answer needs both
 
-    def probabilities(self, texts: list[str], batch_size: int = 64) -> list[list[float]]:
-        """Probabilities per label for each text; texts are batched by length to waste little padding."""
-        return probabilities(self.model, self.tokenizer, texts, self.max_length, self.device, batch_size)
+    def probabilities(self, texts: list[str], batch_size: int = 64,
+                      pairs: list[str] | None = None) -> list[list[float]]:
+        """Probabilities per label for each text (with its second text); batched by length to waste little padding."""
+        return probabilities(self.model, self.tokenizer, texts, self.max_length, self.device, batch_size, pairs)
 
-    def predict(self, text: str) -> Prediction:
+    def predict(self, text: str, text_pair: str | None = None) -> Prediction:
         started = time.perf_counter()
-        probs = self.probabilities([text])[0]
+        probs = self.probabilities([text], pairs=[text_pair] if text_pair is not None else None)[0]
         elapsed = (time.perf_counter() - started) * 1000
         best = max(range(len(probs)), key=probs.__getitem__)
         return Prediction(text, self.labels[best], round(probs[best], 4),
-                          {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}, round(elapsed, 1))
+                          {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}, round(elapsed, 1),
+                          text_pair)
 
-    def predict_table(self, texts: list[str]):
-        """A DataFrame: text, predicted label, confidence, and one probability column per label."""
-        return answer_table(texts, self.probabilities(texts), self.labels)
+    def predict_table(self, texts: list[str], pairs: list[str] | None = None):
+        """A DataFrame: text (and text_pair), predicted label, confidence, and one probability column per label."""
+        return answer_table(texts, self.probabilities(texts, pairs=pairs), self.labels, pairs)
 
 
 def run_model_folder(store: RunStore, run_id: str) -> Path:
@@ -91,6 +96,16 @@ def run_max_length(folder: str | Path) -> int | None:
         return None
     value = saved.get("max_length")
     return int(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def takes_pairs(folder: str | Path) -> bool:
+    """Whether the run behind this model folder trained on pairs of texts (its saved settings say so)."""
+    results = Path(folder).parent / "results.json"
+    try:
+        saved = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and bool(saved.get("text_pair_column"))
 
 
 def serving_device(store: RunStore | None, folder: str | Path, loaded_on_gpu: bool = False) -> str:

@@ -62,8 +62,10 @@ def rows_agree(report: dict[str, Any]) -> bool:
 def validation_texts(report: dict[str, Any]) -> LabelledTexts:
     """The validation (or test) texts and their true labels, to run a model on them again."""
     table = report["rows_table"]
+    pairs = table["text_pair"].tolist() if "text_pair" in table.columns else None
     return LabelledTexts(texts=table["text"].tolist(), labels=table["label"].tolist(), text_column="text",
-                         label_column="label", source=f"{report.get('part', 'validation')} rows")
+                         label_column="label", source=f"{report.get('part', 'validation')} rows",
+                         text_pairs=pairs, text_pair_column="text_pair" if pairs is not None else None)
 
 
 def read_predictions(path: Path):

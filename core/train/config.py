@@ -45,6 +45,10 @@ class TrainConfig:
                                       page="data")
     label_column: str | None = _field(None, "Label column", "The column holding the labels; detected when empty.",
                                        page="data")
+    text_pair_column: str | None = _field(None, "Second text column", "For pairs of texts (question1/question2, "
+                                          "premise/hypothesis): the column of each pair's second text, read "
+                                          "together with the first; detected when empty, '' for single texts.",
+                                          page="data")
     model: str = _field("default", "Model", "'default' (the built-in MiniLM-L6, works offline), a local folder, "
                         "or a Hugging Face Hub id.", advanced=False, page="model")
     preset: str = _field("balanced", "Preset", "A ready-made set of settings: quick, balanced or best.",

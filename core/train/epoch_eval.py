@@ -18,8 +18,9 @@ from core.train.metrics import headline_metrics
 class EpochAnswers:
     """Evaluates the model being trained on the validation rows, and keeps each evaluation's answers by step."""
 
-    def __init__(self, texts: list[str], label_ids: list[int], max_length: int) -> None:
+    def __init__(self, texts: list[str], label_ids: list[int], max_length: int, pairs: list[str] | None = None) -> None:
         self.texts, self.label_ids, self.max_length = list(texts), list(label_ids), max_length
+        self.pairs = list(pairs) if pairs is not None else None
         self.by_step: dict[int, list[list[float]]] = {}
 
     def evaluate(self, trainer: Any, prefix: str = "eval") -> dict[str, float]:
@@ -32,7 +33,8 @@ class EpochAnswers:
         model.eval()  # no dropout: the answers must be the saved model's
         wrapped = _without_autocast(model)
         try:
-            probs = probabilities(model, trainer.processing_class, self.texts, self.max_length, str(model.device))
+            probs = probabilities(model, trainer.processing_class, self.texts, self.max_length, str(model.device),
+                                  pairs=self.pairs)
         finally:
             model.train(was_training)
             if wrapped is not None:

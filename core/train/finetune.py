@@ -55,6 +55,7 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
+               "text_pair_column": prepared.train.text_pair_column,  # the model answers pairs of texts
                "val_rows": len(prepared.val), "test_rows": len(prepared.test or []),
                "global_step": trainer.state.global_step,
                "train_samples_per_second": round(timer.samples_per_second, 2),
@@ -105,7 +106,8 @@ def _epoch_answers(prepared, config: TrainConfig):
     from core.train.epoch_eval import EpochAnswers
 
     index = {name: i for i, name in enumerate(prepared.labels)}
-    return EpochAnswers(prepared.val.texts, [index[lab] for lab in prepared.val.labels], config.max_length)
+    return EpochAnswers(prepared.val.texts, [index[lab] for lab in prepared.val.labels], config.max_length,
+                        prepared.val.text_pairs)
 
 
 def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str,
@@ -128,7 +130,7 @@ def _final_evaluation(run_dir: Path, prepared, max_length: int, device: str,
             probs = val_answers
         else:
             model, tokenizer = loaded = loaded or load_saved(run_dir / "model", device)
-            probs = probabilities(model, tokenizer, rows.texts, max_length, device)
+            probs = probabilities(model, tokenizer, rows.texts, max_length, device, pairs=rows.text_pairs)
         scores[key] = _scored(rows, probs, prepared.labels, run_dir / file_name, rows_name)
     return scores
 
@@ -141,8 +143,8 @@ def _scored(rows, probs: list[list[float]], labels: list[str], path: Path, rows_
 
     index = {name: i for i, name in enumerate(labels)}
     true = [index[lab] for lab in rows.labels]
-    table = answer_table(rows.texts, probs, labels)
-    table.insert(1, "label", rows.labels)
+    table = answer_table(rows.texts, probs, labels, rows.text_pairs)
+    table.insert(2 if rows.text_pairs is not None else 1, "label", rows.labels)
     table.to_csv(path, index=False)
     report = full_report(true, [index[x] for x in table["predicted"]], labels, rows_name=rows_name)
     # unweighted, so the loss compares across runs whatever their class weights

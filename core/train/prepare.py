@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.data.split import split_data
@@ -24,7 +25,8 @@ class PreparedData:
 
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Read the training file, hold out validation and test rows (or read their files), fix the label set."""
-    data = prepare_for_training(load_texts(config.data, config.text_column, config.label_column))
+    data = prepare_for_training(load_texts(config.data, config.text_column, config.label_column,
+                                           config.text_pair_column))
     test_share = 0.0 if config.test_data else config.test_fraction
     val_share = 0.0 if config.val_data else config.val_fraction
     train, val, test = split_data(data, val_share, test_share, config.seed) if val_share or test_share else (
@@ -56,9 +58,13 @@ def _known_only(part: LabelledTexts, labels: list[str], name: str) -> LabelledTe
 def _load_other(path: str, train: LabelledTexts) -> LabelledTexts:
     # a validation or test file may name its columns differently (SST-2's dev file says 'content'): detect then
     try:
-        raw = load_texts(path, train.text_column, train.label_column)
+        raw = load_texts(path, train.text_column, train.label_column, train.text_pair_column or "")
     except DataError:
-        raw = load_texts(path)
+        raw = load_texts(path, text_pair_column=None if train.text_pairs is not None else "")
+    if (raw.text_pairs is None) != (train.text_pairs is None):
+        kind = "pairs of texts" if train.text_pairs is not None else "single texts"
+        raise DataError(f"{Path(path).name} must hold {kind}, as the training data does.",
+                        "Give a file with the same columns as the training data.")
     return prepare_for_training(raw)
 
 
@@ -66,7 +72,8 @@ def tokenize(tokenizer: Any, data: LabelledTexts, labels: list[str], max_length:
     """Tokenize once, unpadded; `length` lets the sampler group texts of similar length."""
     from datasets import Dataset
 
-    encoded = tokenizer(data.texts, truncation=True, max_length=max_length)
+    # pairs go in as the tokenizer's pair input: [CLS] first [SEP] second [SEP], cut from the longer side first
+    encoded = tokenizer(data.texts, data.text_pairs, truncation=True, max_length=max_length)
     label_ids = {name: i for i, name in enumerate(labels)}
     columns = {key: encoded[key] for key in encoded.keys()}
     columns["labels"] = [label_ids[lab] for lab in data.labels]

@@ -1,0 +1,102 @@
+"""Pairs of texts (sentence1/sentence2, question1/question2, 句子1/句子2): found, trained, answered, checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.data.check import build_report
+from core.data.texts import load_texts
+from core.errors import DataError
+from core.runs.runner import claim_device, create_run
+from core.runs.worker import execute
+from core.serve.evaluate import evaluate
+from core.serve.predictor import Predictor
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
+from tests.tiny import FILLER, NEGATIVE, POSITIVE, build_tiny_bert
+
+
+def write_pairs(path: Path, rows: int = 160, first: str = "sentence1", second: str = "sentence2") -> Path:
+    """The label is the second text's mood; the first text's mood is random, so it alone tells nothing."""
+    rng = random.Random(1)
+    data = {first: [], second: [], "label": []}
+    for i in range(rows):
+        moods = [rng.random() < 0.5, i % 2 == 0]
+        texts = [" ".join(rng.sample(FILLER, 2) + rng.sample(POSITIVE if m else NEGATIVE, 2)) for m in moods]
+        data[first].append(texts[0])
+        data[second].append(texts[1])
+        data["label"].append("yes" if moods[1] else "no")
+    pd.DataFrame(data).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("names", [("sentence1", "sentence2"), ("question1", "question2"), ("text_a", "text_b"),
+                                   ("premise", "hypothesis"), ("query", "passage"), ("句子1", "句子2")])
+def test_pair_columns_are_found_by_their_names(tmp_path, names):
+    data = load_texts(write_pairs(tmp_path / "p.csv", 12, *names))
+    assert (data.text_column, data.text_pair_column, data.label_column) == (*names, "label")
+    assert len(data.text_pairs) == 12 and data.text_pairs[0]
+
+
+def test_single_texts_stay_single(tmp_path):
+    pd.DataFrame({"text": ["a", "b"], "title": ["x", "y"], "label": ["p", "n"]}).to_csv(tmp_path / "s.csv",
+                                                                                      index=False)
+    data = load_texts(tmp_path / "s.csv")
+    assert data.text_pairs is None and data.text_pair_column is None
+
+
+def test_a_blank_second_side_is_a_plain_sentence_and_no_row_is_lost(tmp_path):
+    path = write_pairs(tmp_path / "p.csv", 20)
+    frame = pd.read_csv(path)
+    frame.loc[[2, 5], "sentence2"] = ""
+    frame.to_csv(path, index=False)
+    data = load_texts(path)
+    assert len(data) == 20 and data.text_pairs[2] == ""
+    problem = next(p for p in build_report(data).problems if p.code == "blank_pairs")
+    assert problem.count == 2 and "2 rows have a blank second text ('sentence2')" in problem.message
+    frame["sentence2"] = ""
+    frame.to_csv(path, index=False)
+    assert load_texts(path).text_pairs is None  # an empty column is not a pair column
+    with pytest.raises(DataError, match="blank in every row"):
+        load_texts(path, text_pair_column="sentence2")
+
+
+def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    model = build_tiny_bert(tmp_path / "bert")
+    data = write_pairs(tmp_path / "pairs.csv", 240)
+    store = RunStore(tmp_path / "ws")
+    config = TrainConfig.from_preset("quick", data=str(data), model=str(model), epochs=8, batch_size=16,
+                                     learning_rate=3e-3, max_length=24, seed=3)
+    run = create_run(store, config)
+    assert claim_device(store, run.id, os.getpid())
+    run = execute(store, store.get(run.id))
+    assert run.status == "completed", run.error
+    results = json.loads((Path(run.run_dir) / "results.json").read_text())
+    assert results["text_pair_column"] == "sentence2"
+    assert results["metrics"]["accuracy"] > 0.8  # the first text alone tells nothing: the second was read
+    saved = pd.read_csv(Path(run.run_dir) / "val_predictions.csv")
+    assert list(saved.columns[:3]) == ["text", "text_pair", "label"]
+    predictor = Predictor(Path(run.run_dir) / "model")
+    assert predictor.pairs
+    row = saved.iloc[0]
+    answer = predictor.predict(row["text"], row["text_pair"])
+    assert answer.to_dict()["text_pair"] == row["text_pair"]
+    assert answer.probabilities[answer.label] == pytest.approx(row[f"p({answer.label})"], abs=1e-4)
+    report = evaluate(predictor, load_texts(data))
+    assert list(report["rows_table"].columns[:3]) == ["text", "text_pair", "label"]
+    assert report["accuracy"] > 0.75
+    cli = [sys.executable, "-m", "core", "predict", "--workspace", str(tmp_path / "ws"), "--run", run.id, "--json",
+           "--text", row["text"], "--text-pair", row["text_pair"]]
+    out = json.loads(subprocess.run(cli, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+    assert out["text_pair"] == row["text_pair"] and out["label"] == answer.label
