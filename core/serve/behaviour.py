@@ -171,6 +171,10 @@ def check_run(run_dir: str | Path, predictor: Any) -> dict[str, Any]:
     """Run every check on the run's validation rows and its must-say sentences; saved as behaviour.json."""
     from core.serve.validation import PREDICTIONS, read_predictions
 
+    if getattr(predictor, "pairs", False):  # the changes are made for one text; a pair model needs both
+        results = {"rows": 0, "checks": [], "skipped": "pairs"}
+        write_json(Path(run_dir) / RESULTS, results)
+        return results
     table = read_predictions(Path(run_dir) / PREDICTIONS)
     texts = [] if table is None else table["text"].astype(str).tolist()
     results = run_checks(predictor, texts, read_musts(run_dir))

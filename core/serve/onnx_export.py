@@ -50,14 +50,15 @@ def export_onnx(run_dir: str | Path, quantize: str | None = None, out: str | Pat
     _write_graph(predictor, folder / FP32)
     predictor.tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
     settings = {"labels": predictor.labels, "max_length": predictor.max_length,
-                "pad_id": predictor.tokenizer.pad_token_id or 0, "fp32_file": FP32, "int8_file": None}
+                "pad_id": predictor.tokenizer.pad_token_id or 0, "pairs": bool(getattr(predictor, "pairs", False)),
+                "fp32_file": FP32, "int8_file": None}
     write_json(folder / SETTINGS, settings)
     if quantize == "int8":
         _quantize(folder / FP32, folder / INT8)
         settings["int8_file"] = INT8
         write_json(folder / SETTINGS, settings)
     shutil.copyfile(Path(__file__).with_name("onnx_predict.py"), folder / "predict.py")
-    settings["checks"] = check_agreement(predictor, folder, _validation_texts(run_dir), quantize == "int8")
+    settings["checks"] = check_agreement(predictor, folder, *_validation_texts(run_dir), quantize == "int8")
     settings["sizes_mb"] = {kind: round((folder / name).stat().st_size / 2**20, 2)
                             for kind, name in (("fp32", FP32), ("int8", settings["int8_file"])) if name}
     settings["pytorch_mb"] = round(sum(p.stat().st_size for p in model_dir(run_dir).glob("*.safetensors")) / 2**20, 2)
@@ -98,19 +99,23 @@ def _quantize(source: Path, target: Path) -> None:
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
 
 
-def _validation_texts(run_dir: Path) -> list[str]:
+def _validation_texts(run_dir: Path) -> tuple[list[str], list[str] | None]:
+    """The validation rows' texts (and second texts, for a model of pairs), at most ROWS_CHECKED."""
     table = read_predictions(run_dir / PREDICTIONS)
     if table is None or table.empty:
-        return []
-    return table["text"].astype(str).tolist()[:ROWS_CHECKED]
+        return [], None
+    table = table.head(ROWS_CHECKED)
+    pairs = table["text_pair"].astype(str).tolist() if "text_pair" in table.columns else None
+    return table["text"].astype(str).tolist(), pairs
 
 
-def check_agreement(predictor: Predictor, folder: Path, texts: list[str], int8: bool) -> dict[str, Any]:
+def check_agreement(predictor: Predictor, folder: Path, texts: list[str], pairs: list[str] | None,
+                    int8: bool) -> dict[str, Any]:
     """For fp32 (and int8): on these rows, the share whose label PyTorch gives too, and the largest difference."""
-    reference = predictor.probabilities(texts) if texts else []
+    reference = predictor.probabilities(texts, pairs=pairs) if texts else []
     checks = {"rows": len(texts)}
     for kind in ("fp32", "int8") if int8 else ("fp32",):
-        answers = OnnxPredictor(folder, int8=kind == "int8").probabilities(texts) if texts else []
+        answers = OnnxPredictor(folder, int8=kind == "int8").probabilities(texts, pairs=pairs) if texts else []
         checks[kind] = _agreement(reference, answers, kind)
     return checks
 

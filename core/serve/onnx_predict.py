@@ -29,6 +29,7 @@ class OnnxPredictor:
         self.labels: list[str] = settings["labels"]
         self.max_length: int = settings["max_length"]
         self.pad_id: int = settings.get("pad_id", 0)
+        self.pairs: bool = bool(settings.get("pairs"))  # trained on pairs of texts: every answer needs both
         name = settings["int8_file"] if int8 else settings["fp32_file"]
         if not name or not (folder / name).exists():
             raise FileNotFoundError(f"This export has no {'int8' if int8 else 'fp32'} model file.")
@@ -42,17 +43,19 @@ class OnnxPredictor:
         self.session = ort.InferenceSession(str(folder / name), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
 
-    def probabilities(self, texts: list[str], batch_size: int = 64) -> list[list[float]]:
-        """Probabilities per label for each text; texts batched by length to waste little padding."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    def probabilities(self, texts: list[str], batch_size: int = 64,
+                      pairs: list[str] | None = None) -> list[list[float]]:
+        """Probabilities per label for each text (and its pair); batched by length to waste little padding."""
+        inputs = list(zip(texts, pairs, strict=True)) if pairs is not None else list(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) + (len(pairs[i]) if pairs else 0))
         out: list[list[float]] = [[] for _ in texts]
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            for i, p in zip(chunk, self._batch([texts[i] for i in chunk]), strict=True):
+            for i, p in zip(chunk, self._batch([inputs[i] for i in chunk]), strict=True):
                 out[i] = p
         return out
 
-    def _batch(self, texts: list[str]) -> list[list[float]]:
+    def _batch(self, texts: list) -> list[list[float]]:
         import numpy as np
 
         encodings = self.tokenizer.encode_batch(texts)
@@ -70,8 +73,8 @@ class OnnxPredictor:
         exp = np.exp(logits)
         return (exp / exp.sum(axis=1, keepdims=True)).tolist()
 
-    def predict(self, text: str) -> dict:
-        probs = self.probabilities([text])[0]
+    def predict(self, text: str, text_pair: str | None = None) -> dict:
+        probs = self.probabilities([text], pairs=[text_pair] if text_pair is not None else None)[0]
         best = max(range(len(probs)), key=probs.__getitem__)
         return {"text": text, "label": self.labels[best], "confidence": round(probs[best], 4),
                 "probabilities": {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}}
@@ -81,8 +84,9 @@ def main(argv: list[str]) -> int:
     int8 = "--int8" in argv
     texts = [a for a in argv if a != "--int8"] or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     predictor = OnnxPredictor(Path(__file__).parent, int8=int8)
-    for text in texts:
-        print(json.dumps(predictor.predict(text), ensure_ascii=False))
+    for text in texts:  # a model of pairs reads each line as "first text<TAB>second text"
+        first, _, second = text.partition("\t") if predictor.pairs else (text, "", "")
+        print(json.dumps(predictor.predict(first, second if predictor.pairs else None), ensure_ascii=False))
     return 0
 
 

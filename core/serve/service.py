@@ -65,9 +65,9 @@ def create_app(predictor: Any, info: dict[str, Any], limits: Limits | None = Non
                                   "text_pairs": {"type": "array", "items": {"type": "string"}}}},
         "example": {"texts": ["What a wonderful film"]}}}}})
     async def predict(request: Request) -> dict:
-        texts = read_texts(await request.body(), limits, supports_pairs(predictor))
+        texts, pairs = read_texts(await request.body(), limits, supports_pairs(predictor))
         started = time.perf_counter()
-        probs = await batcher.answer(texts)
+        probs = await batcher.answer(texts, pairs)
         return {"model": info.get("run_id"), "labels": list(predictor.labels),
                 "predictions": [answer(predictor.labels, p) for p in probs],
                 "milliseconds": round((time.perf_counter() - started) * 1000, 2)}
@@ -76,12 +76,12 @@ def create_app(predictor: Any, info: dict[str, Any], limits: Limits | None = Non
 
 
 def supports_pairs(predictor: Any) -> bool:
-    # the Predictor learns text pairs in a separate piece of work; until then a pair model cannot be served
-    return bool(getattr(predictor, "takes_pairs", False))
+    """Whether the model was trained on pairs of texts (then every text needs its pair)."""
+    return bool(getattr(predictor, "pairs", False))
 
 
-def read_texts(body: bytes, limits: Limits, pairs_ok: bool = False) -> list[str]:
-    """The request's texts, or Refused with the sentence a caller needs to fix it."""
+def read_texts(body: bytes, limits: Limits, pairs_ok: bool = False) -> tuple[list[str], list[str] | None]:
+    """The request's texts (and their pairs), or Refused with the sentence a caller needs to fix it."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -90,9 +90,12 @@ def read_texts(body: bytes, limits: Limits, pairs_ok: bool = False) -> list[str]
         raise Refused(422, "Send a JSON object with a 'texts' list, like {\"texts\": [\"a sentence\"]}.")
     if "text_pairs" in payload and not pairs_ok:
         raise Refused(422, "This model classifies single texts; 'text_pairs' are not supported by it.")
-    texts = payload["texts"]
+    texts, pairs = payload["texts"], payload.get("text_pairs")
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         raise Refused(422, "'texts' must be a list of strings.")
+    if pairs_ok and (not isinstance(pairs, list) or len(pairs) != len(texts)
+                     or not all(isinstance(t, str) for t in pairs)):
+        raise Refused(422, "This model reads pairs of texts: send 'text_pairs', a list of strings as long as 'texts'.")
     if not texts:
         raise Refused(422, "'texts' is empty: send at least one text.")
     if len(texts) > limits.max_texts:
@@ -100,7 +103,7 @@ def read_texts(body: bytes, limits: Limits, pairs_ok: bool = False) -> list[str]
                            "split them into smaller requests.")
     if any(len(t) > limits.max_text_chars for t in texts):
         raise Refused(413, f"A text is longer than {limits.max_text_chars} characters: shorten it.")
-    return texts
+    return texts, pairs if pairs_ok else None
 
 
 def answer(labels: list[str], probs: list[float]) -> dict[str, Any]:
@@ -117,11 +120,11 @@ class Batcher:
         self.queue: asyncio.Queue | None = None
         self.lock = asyncio.Lock()
 
-    async def answer(self, texts: list[str]) -> list[list[float]]:
+    async def answer(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
         if self.queue is None:
             self.queue = asyncio.Queue()
         future = asyncio.get_running_loop().create_future()
-        await self.queue.put((texts, future))
+        await self.queue.put((texts, pairs, future))
         async with self.lock:  # whoever holds the lock answers everything queued so far
             if not future.done():
                 await asyncio.sleep(BATCH_WAIT_S)
@@ -132,17 +135,24 @@ class Batcher:
         waiting = []
         while not self.queue.empty():
             waiting.append(self.queue.get_nowait())
-        texts = [t for batch, _ in waiting for t in batch]
+        texts = [t for batch, _, _ in waiting for t in batch]
+        pairs = [p for _, batch, _ in waiting for p in batch or []] if waiting[0][1] is not None else None
         try:
-            probs = await asyncio.to_thread(self.predictor.probabilities, texts, BATCH_TEXTS)
+            probs = await asyncio.to_thread(self._probabilities, texts, pairs)
         except Exception as exc:  # every waiting request hears of it, not only the first
-            for _, future in waiting:
+            for _, _, future in waiting:
                 future.set_exception(exc)
             return
         start = 0
-        for batch, future in waiting:
+        for batch, _, future in waiting:
             future.set_result(probs[start:start + len(batch)])
             start += len(batch)
+
+
+    def _probabilities(self, texts: list[str], pairs: list[str] | None) -> list[list[float]]:
+        if pairs is None:
+            return self.predictor.probabilities(texts, BATCH_TEXTS)
+        return self.predictor.probabilities(texts, BATCH_TEXTS, pairs=pairs)
 
 
 class BodyLimit:
