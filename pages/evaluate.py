@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.errors import StudioError
 from ui import page_setup, t
+from ui.behaviour_section import behaviour_section
 from ui.evaluate_sections import (
     file_report,
     matrix_section,
@@ -52,4 +53,5 @@ with guard():
         st.subheader(t("evaluate.matrix"))
         matrix_section(report, key)
         mistakes_section(report, key)
+        behaviour_section(ctx.store, run)
         next_step("pages/try.py", "evaluate.next")

@@ -20,6 +20,7 @@ from ui import format as fmt
 from ui import page_setup, t
 from ui.i18n import t_default
 from ui.review_charts import runs_loss_figure, runs_metric_figure
+from ui.serve_section import serve_section
 from ui.widgets import guard, md, next_step, show_error
 
 ctx = page_setup()
@@ -149,6 +150,7 @@ def manage_section(runs: list[RunRecord]) -> None:
             st.session_state[CONFIRM] = run.id
     if st.session_state.get(CONFIRM) == run.id:
         confirm_delete(run)
+    serve_section(ctx.store, run)
 
 
 def confirm_delete(run: RunRecord) -> None:

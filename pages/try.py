@@ -6,11 +6,11 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import DataError, StudioError
-from core.serve.predictor import run_model_folder
 from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
 from ui import format as fmt
+from ui.presenter import answerer, int8_available
 from ui.task_views import pair_section, second_texts
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
@@ -169,8 +169,9 @@ with guard():
     if run_id != ctx.choices.run_id:
         ctx.update(run_id=run_id)
     run = by_id[run_id]
+    int8 = int8_available(run) and st.toggle(t("try.int8"), key="try_int8", help=t("try.int8_help"))
     with st.spinner(t("try.loading")):
-        predictor = loaders.predictor(run_model_folder(ctx.store, run_id))
+        predictor = answerer(ctx.store, run, prefer_int8=int8)  # the PyTorch model unless int8 is picked
     st.caption(t("try.labels", labels=md(", ".join(predictor.labels))))
     sentence_section(predictor, run)
     st.divider()

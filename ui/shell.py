@@ -23,6 +23,7 @@ PAGES = [
     ("pages/evaluate.py", "nav.evaluate", "evaluate"),
     ("pages/try.py", "nav.try", "try"),
     ("pages/runs.py", "nav.runs", "runs"),
+    ("pages/present.py", "nav.present", "present"),
 ]
 NUMBERS = ["counter_1", "counter_2", "counter_3", "counter_4", "counter_5", "counter_6", "counter_7", "counter_8"]
 

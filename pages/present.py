@@ -1,0 +1,41 @@
+"""Present: a finished model on a projector. One large box, large bars, the run's own examples, and two runs
+side by side on the same sentence; the app's chrome is hidden so the room sees only the model.
+"""
+
+import streamlit as st
+
+from core.store.run_folder import model_dir
+from ui import page_setup, t
+from ui.presenter import answer_panel, examples_row, hide_chrome
+from ui.widgets import guard, next_step
+
+ctx = page_setup()
+hide_chrome()
+BOX = "present_text"
+with guard():
+    runs = [r for r in ctx.store.list_runs(("completed",)) if (model_dir(r.run_dir) / "config.json").exists()]
+    if not runs:
+        st.info(t("try.no_runs"), icon=":material/info:")
+        next_step("pages/train.py", "try.go_train")
+        st.stop()
+    by_id = {r.id: r for r in runs}
+    ids = list(by_id)
+    pick, other, leave = st.columns([4, 4, 1], vertical_alignment="bottom")
+    run_id = pick.selectbox(t("present.run"), ids, format_func=lambda i: by_id[i].name, key="present_run",
+                            index=ids.index(ctx.choices.run_id) if ctx.choices.run_id in ids else 0)
+    compare = other.toggle(t("present.compare"), key="present_compare", disabled=len(ids) < 2)
+    with leave:
+        next_step("pages/try.py", "present.leave", icon=":material/close:")
+    text = st.text_input(t("present.input"), key=BOX, placeholder=t("present.placeholder"),
+                         label_visibility="collapsed")
+    if compare:
+        second_id = other.selectbox(t("present.second"), [i for i in ids if i != run_id],
+                                    format_func=lambda i: by_id[i].name, key="present_second")
+        left, right = st.columns(2, gap="large")
+        with left:
+            answer_panel(ctx.store, by_id[run_id], text, "left")
+        with right:
+            answer_panel(ctx.store, by_id[second_id], text, "right")
+    else:
+        answer_panel(ctx.store, by_id[run_id], text, "one")
+    examples_row(by_id[run_id], text, BOX)
