@@ -187,8 +187,9 @@ def rows_table(rows, key: str) -> None:
              "text_pair": t("evaluate.col.text_pair")}
     shown = rows.rename(columns=names)
     probabilities = [c for c in shown.columns if c.startswith("p(")]
-    config = {names["text"]: st.column_config.TextColumn(width="large"),
-              names["text_pair"]: st.column_config.TextColumn(width="large"),
+    width = "medium" if "text_pair" in rows.columns else "large"  # a pair's two texts must both fit on screen
+    config = {names["text"]: st.column_config.TextColumn(width=width),
+              names["text_pair"]: st.column_config.TextColumn(width=width),
               names["confidence"]: fmt.percent_column()}
     config.update({c: fmt.percent_column(bar=False) for c in probabilities})
     # the labels and probabilities first, the long text last: a wide text never pushes them off the page

@@ -14,9 +14,9 @@ FIRST, SECOND = "try_text", "try_text_pair"
 
 def pair_section(predictor, run) -> None:
     """Try for a model of pairs: the two texts side by side, the answer below them."""
-    config = run.config
-    first_name = config.get("text_column") or t("try.first_text")
-    second_name = (run.results or {}).get("text_pair_column") or config.get("text_pair_column") or t("try.second_text")
+    results = run.results or {}
+    first_name = results.get("text_column") or run.config.get("text_column") or t("try.first_text")
+    second_name = results.get("text_pair_column") or run.config.get("text_pair_column") or t("try.second_text")
     left, right = st.columns(2)
     left.text_area(md(first_name), key=FIRST, placeholder=t("try.placeholder"), height=90)
     right.text_area(md(second_name), key=SECOND, placeholder=t("try.pair_placeholder"), height=90)

@@ -55,6 +55,7 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
+               "text_column": prepared.train.text_column,
                "text_pair_column": prepared.train.text_pair_column,  # the model answers pairs of texts
                "val_rows": len(prepared.val), "test_rows": len(prepared.test or []),
                "global_step": trainer.state.global_step,
