@@ -69,7 +69,7 @@ def test_a_blank_second_side_is_a_plain_sentence_and_no_row_is_lost(tmp_path):
         load_texts(path, text_pair_column="sentence2")
 
 
-def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path):
+def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path, monkeypatch, open_page):
     import torch
 
     torch.manual_seed(0)
@@ -100,3 +100,20 @@ def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path):
            "--text", row["text"], "--text-pair", row["text_pair"]]
     out = json.loads(subprocess.run(cli, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
     assert out["text_pair"] == row["text_pair"] and out["label"] == answer.label
+    # Try: two boxes, named by the run's columns, and an answer once both hold text
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
+    at = open_page("try").run()
+    assert not at.exception and [a.label for a in at.text_area] == ["sentence1", "sentence2"]
+    at.text_area[0].input(row["text"])
+    at.text_area[1].input(row["text_pair"]).run()
+    assert not at.exception and any(m.value == f"## {answer.label}" for m in at.markdown)
+
+
+def test_the_data_page_shows_the_pairs_of_the_sample(empty_workspace, open_page):
+    at = open_page("data").run()
+    sample = next(o for o in at.selectbox[0].options if "question_pairs" in o)
+    at.selectbox[0].set_value(next(v for v in at.selectbox[0].options if v == sample)).run()
+    assert not at.exception and not at.error
+    pickers = {box.label: box.value for box in at.selectbox}
+    assert pickers["Second text column (pairs)"] == "question2"
+    assert any("question1" in c.value and "question2" in c.value for c in at.caption)
