@@ -18,7 +18,7 @@ from typing import IO
 
 from core.errors import RunError
 from core.serve.model_card import model_card
-from core.store.run_folder import model_dir
+from core.store.run_folder import model_dir, read_results
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ _STORED_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
 # the ready-to-run script shipped in the zip; a str.format template (its literal braces are doubled)
 # its example is no text of the user's: a validation row in a file that travels could be private
 PREDICT_TEMPLATE = Path(__file__).parent / "templates" / "predict.py.tmpl"
+PAIRS_TEMPLATE = PREDICT_TEMPLATE.with_name("predict_pairs.py.tmpl")  # for a model of pairs: two texts per answer
 EXAMPLE = "Type the text to classify here."
 
 
@@ -82,7 +83,8 @@ def predict_script(run_dir: str | Path) -> str:
     """predict.py for the zip: with no text given, it classifies a neutral sentence and lists the labels."""
     labels = json.loads((model_dir(Path(run_dir)) / "config.json").read_text()).get("id2label") or {}
     names = [labels[k] for k in sorted(labels, key=int)]
-    return PREDICT_TEMPLATE.read_text(encoding="utf-8").format(example=EXAMPLE, labels=names)
+    template = PAIRS_TEMPLATE if read_results(Path(run_dir)).get("text_pair_column") else PREDICT_TEMPLATE
+    return template.read_text(encoding="utf-8").format(example=EXAMPLE, labels=names)
 
 
 def _read_config(run_dir: Path) -> dict:

@@ -31,7 +31,7 @@ def model_card(run_dir: str | Path, *, name_files: bool = False) -> str:
     config, results = _read_config(run_dir), read_results(run_dir)
     labels = _labels(run_dir, results)
     sections = [_card_header(config, run_dir, name_files), _card_labels(labels, results), _card_metrics(results),
-                _card_usage(), _card_settings(config), behaviour_section(run_dir)]
+                _card_usage(results), _card_settings(config), behaviour_section(run_dir)]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
@@ -98,7 +98,13 @@ def _card_metrics(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _card_usage() -> str:
+def _card_usage(results: dict | None = None) -> str:
+    if (results or {}).get("text_pair_column"):  # a model of pairs reads both texts together
+        return ("## How to use it\n\nThis model reads pairs of texts.\n\n```bash\npip install transformers torch\n"
+                "python predict.py \"first text\" \"second text\"\n```\n\nor in Python, with the path of this folder:"
+                "\n\n```python\nfrom transformers import pipeline\n\n"
+                'classify = pipeline("text-classification", model="path/to/this/folder")\n'
+                'print(classify({"text": "first text", "text_pair": "second text"}))\n```')
     return ("## How to use it\n\n```bash\npip install transformers torch\npython predict.py \"a text to classify\"\n"
             "```\n\nor in Python, with the path of this folder:\n\n```python\nfrom transformers import pipeline\n\n"
             'classify = pipeline("text-classification", model="path/to/this/folder")\n'
