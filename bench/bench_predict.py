@@ -1,0 +1,121 @@
+"""Answer speed: PyTorch fp32 beside ONNX fp32 and ONNX int8 (the run's checked export), in one run.
+
+One-sentence latency (p50/p95 over single calls of a 16-token sentence, tokenizing included, as Try and the
+service answer) and batch throughput (texts/s over SST-2's dev sentences, batches of 64), plus the agreement of
+each ONNX model with PyTorch on those sentences. Uses a finished run (--run, --workspace), or trains a quick one
+of the built-in MiniLM-L6 on the sample movie reviews first. Names the CPU and whether bf16 was on; writes
+bench/results/predict.json.
+
+    .venv/bin/python bench/bench_predict.py [--run RUN_ID --workspace DIR] [--calls 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SST2_DEV = ROOT.parent / "shared" / "datasets" / "sst2" / "dev.tsv"
+SENTENCE = "The acting was wonderful and the story kept me watching until the very end"  # 16 tokens with CLS/SEP
+
+
+def quick_run(workspace: Path) -> str:
+    out = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(ROOT / "sample_data" /
+                          "movie_reviews_en.csv"), "--preset", "quick", "--workspace", str(workspace), "--json"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["run_id"]
+
+
+def sentences() -> list[str]:
+    if SST2_DEV.exists():
+        import pandas as pd
+
+        return pd.read_csv(SST2_DEV, sep="\t")["content"].astype(str).tolist()
+    return [SENTENCE] * 512  # without the shared datasets: throughput on one sentence repeated
+
+
+def latency(model, calls: int) -> dict:
+    for _ in range(20):  # warm up: first passes pay one-off costs
+        model.probabilities([SENTENCE])
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        model.probabilities([SENTENCE])
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times)) - 1]}
+
+
+def throughput(model, texts: list[str]) -> tuple[float, list[list[float]]]:
+    started = time.perf_counter()
+    probs = model.probabilities(texts, 64)
+    return len(texts) / (time.perf_counter() - started), probs
+
+
+def agreement(reference: list[list[float]], probs: list[list[float]]) -> float:
+    best = [max(range(len(p)), key=p.__getitem__) for p in reference]
+    return sum(b == max(range(len(p)), key=p.__getitem__) for b, p in zip(best, probs, strict=True)) / len(best)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--run")
+    parser.add_argument("--workspace")
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+    import torch
+
+    from core.device import training_device
+    from core.serve.onnx_answers import OnnxAnswers
+    from core.serve.onnx_export import export_folder, export_onnx
+    from core.serve.predictor import Predictor, run_model_folder
+    from core.store.runs import RunStore
+
+    workspace = Path(args.workspace or tempfile.mkdtemp(prefix="bench-predict-"))
+    run_id = args.run or quick_run(workspace)
+    store = RunStore(workspace)
+    folder = run_model_folder(store, run_id)
+    export = export_onnx(folder.parent, "int8")
+    pytorch = Predictor(folder, device="cpu")
+    tokens = len(pytorch.tokenizer(SENTENCE)["input_ids"])
+    texts = sentences()
+    sides = {"PyTorch fp32": pytorch, "ONNX fp32": OnnxAnswers(export_folder(folder.parent), int8=False),
+             "ONNX int8": OnnxAnswers(export_folder(folder.parent), int8=True)}
+    report = {"device": training_device().label(), "bf16": training_device().bf16, "threads": torch.get_num_threads(),
+              "sentence_tokens": tokens, "batch_texts": len(texts), "export_checks": export["checks"],
+              "sizes_mb": {**export["sizes_mb"], "pytorch": export["pytorch_mb"]}, "sides": {}}
+    reference = None
+    for name, model in sides.items():
+        rate, probs = throughput(model, texts)
+        reference = reference or probs
+        report["sides"][name] = {**latency(model, args.calls), "texts_per_second": rate,
+                                 "agreement_with_pytorch": agreement(reference, probs)}
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "predict.json").write_text(json.dumps(report, indent=2))
+    print_report(report)
+
+
+def print_report(report: dict) -> None:
+    print(f"device: {report['device']} (bf16 {'on' if report['bf16'] else 'off'}), {report['threads']} threads; "
+          f"{report['sentence_tokens']}-token sentence; batch over {report['batch_texts']} sentences")
+    print("| | p50 | p95 | texts/s (batch 64) | agreement with PyTorch |")
+    print("|---|---|---|---|---|")
+    base = report["sides"]["PyTorch fp32"]
+    for name, side in report["sides"].items():
+        print(f"| {name} | {side['p50_ms']:.2f} ms | {side['p95_ms']:.2f} ms | {side['texts_per_second']:.0f} | "
+              f"{side['agreement_with_pytorch']:.2%} |")
+    int8 = report["sides"]["ONNX int8"]
+    print(f"int8 vs PyTorch fp32: {base['p50_ms'] / int8['p50_ms']:.2f}x faster at p50, "
+          f"{int8['texts_per_second'] / base['texts_per_second']:.2f}x throughput; sizes {report['sizes_mb']} MB")
+    print(f"export check on the run's validation rows: {report['export_checks']}")
+
+
+if __name__ == "__main__":
+    main()
