@@ -80,6 +80,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     for f in dataclasses.fields(TrainConfig):
         if f.metadata.get("path") and overrides.get(f.name):
             overrides[f.name] = str(Path(overrides[f.name]).resolve())
+    if getattr(args, "config", None):  # the file's settings, then a --preset given, then every other flag given
+        from core.train.settings_file import load_settings
+
+        config = load_settings(args.config)
+        config = config.with_preset(preset) if getattr(args, "preset", None) else config
+        return dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     return TrainConfig.from_preset(preset, **overrides)
 
 
@@ -265,8 +271,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             options["type"] = float if isinstance(f.default, float) else int if isinstance(f.default, int) else str
         if meta.get("choices"):
             options["choices"] = list(meta["choices"])
-        if meta.get("required"):
-            options["required"] = True
+        if meta.get("required"):  # or given by --config FILE; validate() names it when missing
+            options["help"] += " Required unless --config gives it."
         parser.add_argument(flag, **options)
 
 
@@ -291,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("models", cmd_models, "List the models you can train.")
     p = command("train", cmd_train, "Fine-tune a model on a labelled file.")
     p.add_argument("--detach", action="store_true", help="Queue the run and return at once.")
+    p.add_argument("--config", help="A YAML settings file (saved from the Train page); flags given override it.")
     _add_config_flags(p)
     p = command("evaluate", cmd_evaluate, "Measure a finished run on a labelled file.")
     p.add_argument("--run", required=True)

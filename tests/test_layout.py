@@ -9,7 +9,7 @@ import pytest
 
 CORE = Path(__file__).resolve().parents[1] / "core"
 # top to bottom: a package may import its own modules and those of the packages below it
-LAYERS = ["labels", "runs", "serve", "train", "data", "models", "store"]
+LAYERS = ["search", "labels", "runs", "serve", "train", "data", "models", "store"]
 ANYWHERE = {"errors", "wording", "device"}  # leaf modules every layer may use
 MAX_LINES = 400
 

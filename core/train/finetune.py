@@ -50,7 +50,10 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     store.update(run.id, results={"estimate": estimate})  # the Train page's time left, until the pace is measured
     timer = StepTimer(len(prepared.train), config.batch_size)
     recorder = StoreCallback(store, run.id, timer, config.checkpoint_steps)
-    trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder], device)
+    from core.train.tensorboard import field_tool_callbacks
+
+    trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder,
+                            *field_tool_callbacks(run_dir)], device)
     trainer.epoch_answers = answers = _epoch_answers(prepared, config)
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
