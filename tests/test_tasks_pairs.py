@@ -18,6 +18,8 @@ from core.errors import DataError
 from core.runs.runner import claim_device, create_run
 from core.runs.worker import execute
 from core.serve.evaluate import evaluate
+from core.serve.export import predict_script
+from core.serve.model_card import model_card
 from core.serve.predictor import Predictor
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
@@ -100,6 +102,16 @@ def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path, monke
            "--text", row["text"], "--text-pair", row["text_pair"]]
     out = json.loads(subprocess.run(cli, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
     assert out["text_pair"] == row["text_pair"] and out["label"] == answer.label
+    # the folder answers pairs in plain transformers, in a fresh process; the zip's predict.py takes two texts
+    plain = ("import sys, json; from transformers import pipeline; c = pipeline('text-classification', "
+             "model=sys.argv[1]); print(json.dumps(c({'text': sys.argv[2], 'text_pair': sys.argv[3]})))")
+    done = subprocess.run([sys.executable, "-c", plain, str(Path(run.run_dir) / "model"), row["text"],
+                           row["text_pair"]], capture_output=True, text=True, check=True)
+    plain_answer = json.loads(done.stdout.splitlines()[-1])
+    plain_answer = plain_answer[0] if isinstance(plain_answer, list) else plain_answer
+    assert plain_answer["label"] == answer.label
+    assert plain_answer["score"] == pytest.approx(answer.confidence, abs=1e-3)
+    assert '"text_pair"' in predict_script(run.run_dir) and "text_pair" in model_card(run.run_dir)
     # Try: two boxes, named by the run's columns, and an answer once both hold text
     monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
     at = open_page("try").run()
