@@ -10,6 +10,7 @@ from core.runs import runner
 from core.runs.standby import ensure_standby
 from core.store.runs import ACTIVE, RunRecord
 from ui import page_setup, t
+from ui.command_line import command_section
 from ui.train_sections import (
     actions,
     charts_section,
@@ -33,6 +34,7 @@ with guard():
     runs = runner.refresh(ctx.store)  # a dead worker's run becomes 'interrupted'; queued work starts
     with st.container(border=True):
         setup_section(ctx, runs)
+        command_section(ctx)  # the same run as a command line; settings saved and loaded as YAML
 active = any(r.status in ACTIVE for r in runs)
 
 

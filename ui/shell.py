@@ -20,6 +20,7 @@ PAGES = [
     ("pages/data.py", "nav.data", "data"),
     ("pages/label.py", "nav.label", "label"),
     ("pages/train.py", "nav.train", "train"),
+    ("pages/search.py", "nav.search", "search"),
     ("pages/evaluate.py", "nav.evaluate", "evaluate"),
     ("pages/try.py", "nav.try", "try"),
     ("pages/runs.py", "nav.runs", "runs"),
