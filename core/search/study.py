@@ -137,7 +137,10 @@ def _follow(store: RunStore, study, trial, run_id: str | None) -> None:
         elif run.status == "completed":
             score = run.results.get("metrics", {}).get(SCORE)  # validation rows; test_metrics stay unseen
             trial.set_user_attr("seconds", run.duration)
-            study.tell(trial, score, state=optuna.trial.TrialState.COMPLETE if score is not None else None)
+            if score is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, score)
             return
         elif run.status in ("stopped", "failed"):
             trial.set_user_attr("seconds", run.duration)
