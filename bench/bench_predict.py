@@ -88,7 +88,7 @@ def main() -> None:
     texts = sentences()
     sides = {"PyTorch fp32": pytorch, "ONNX fp32": OnnxAnswers(export_folder(folder.parent), int8=False),
              "ONNX int8": OnnxAnswers(export_folder(folder.parent), int8=True)}
-    report = {"device": training_device().label(), "bf16": training_device().bf16, "threads": torch.get_num_threads(),
+    report = {"device": training_device().label, "bf16": training_device().bf16, "threads": torch.get_num_threads(),
               "sentence_tokens": tokens, "batch_texts": len(texts), "export_checks": export["checks"],
               "sizes_mb": {**export["sizes_mb"], "pytorch": export["pytorch_mb"]}, "sides": {}}
     reference = None
