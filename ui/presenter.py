@@ -85,8 +85,8 @@ def score_line(run: RunRecord) -> str:
 
 
 def heading(run: RunRecord, engine: str) -> None:
-    st.markdown(f'<p class="stage-title">{html.escape(run.name)}</p>'
-                f'<p class="stage-score">{html.escape(score_line(run))} · {html.escape(engine)}</p>',
+    st.markdown(f'<div class="stage-title">{html.escape(run.name)}</div>'
+                f'<div class="stage-score">{html.escape(score_line(run))} · {html.escape(engine)}</div>',
                 unsafe_allow_html=True)
 
 
@@ -105,7 +105,7 @@ def bars(key: str, labels: list[str], probabilities: dict[str, float], label: st
         rows.append(f'<div class="stage-bar"><div class="stage-bar-label"><span>{html.escape(str(name))}</span>'
                     f'<span>{share:.1f}%</span></div><div class="stage-bar-track"><div class="stage-bar-fill" '
                     f'style="width:{share:.1f}%;background:{colour};animation-name:{anim}"></div></div></div>')
-    st.markdown(f"<style>{''.join(frames)}</style><p class='stage-answer'>{html.escape(str(label))}</p>"
+    st.markdown(f"<style>{''.join(frames)}</style><div class='stage-answer'>{html.escape(str(label))}</div>"
                 + "".join(rows) + f"<p class='stage-time'>{t('present.time', ms=f'{milliseconds:.0f}')}</p>",
                 unsafe_allow_html=True)
 
