@@ -15,6 +15,19 @@ if str(ROOT) not in sys.path:  # AppTest runs pages/*.py on their own; they impo
 os.environ["STUDIO_STANDBY"] = "0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def heavy_libraries_imported_once():
+    """torch and transformers imported before any test starts the app, whose warm-up thread imports them too.
+
+    Two threads importing transformers' lazy modules at once can fail ("cannot import name 'BertConfig'");
+    the app's own pages take the warm-up's lock, but the tests' model builders do not.
+    """
+    from ui.loaders import import_heavy_libraries
+
+    import_heavy_libraries()
+    from transformers import BertConfig, GPT2Config  # noqa: F401  (the tiny models' classes, also lazy)
+
+
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 
 
