@@ -14,7 +14,8 @@ hide_chrome()
 BOX = "present_text"
 with guard():
     runs = [r for r in ctx.store.list_runs(("completed",)) if (model_dir(r.run_dir) / "config.json").exists()]
-    if not runs:
+    if not runs:  # nothing to show a room yet: say which page this is and where the model comes from
+        st.title(t("nav.present"))
         st.info(t("try.no_runs"), icon=":material/info:")
         next_step("pages/train.py", "try.go_train")
         st.stop()

@@ -64,11 +64,17 @@ def test_runs_page_exports_onnx_and_shows_agreement_and_size(finished_workspace,
     at.button(key=f"serve_export-{run.id}").click().run()
     assert_no_error(at)
     table = at.dataframe[-1].value
-    assert list(table["Model"]) == ["ONNX fp32", "ONNX int8"] and set(table["Passed"]) == {"✅"}
-    assert table["Same answer as PyTorch"].iloc[0] == "100.00%"
+    assert list(table["Model"]) == ["ONNX fp32", "ONNX int8"]
+    assert table["Same answer as PyTorch"].iloc[0] == "100.00%" and table["Passed"].iloc[0] == "✅"
+    # a toy model's answers sit near 50/50, so int8 may flip one: the verdict must follow the 99% bar either way
+    int8 = float(table["Same answer as PyTorch"].iloc[1].rstrip("%"))
+    assert table["Passed"].iloc[1] == ("✅" if int8 >= 99 else "❌")
     at.radio(key=f"serve_engine-{run.id}").set_value("onnx-int8").run()
     assert "--engine onnx-int8" in page_text(at)
     tried = open_page("try").run()
+    if int8 < 99:  # an int8 model that failed its check is not offered
+        assert not any(w.key == "try_int8" for w in tried.toggle)
+        return
     tried.toggle(key="try_int8").set_value(True).run()
     tried.text_input[0].input("a wonderful lovely great film").run()
     assert_no_error(tried)

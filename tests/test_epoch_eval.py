@@ -27,6 +27,16 @@ class FakeTrainer:
         self.logged.append(metrics)
 
 
+@pytest.fixture()
+def fresh_accelerator_state():
+    """accelerate keeps one state per process: earlier trainings set it to full precision, this test wants bf16."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)  # later trainings set up their own
+
+
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -36,7 +46,7 @@ def classifier(tmp_path_factory):
     return model, AutoTokenizer.from_pretrained(folder)
 
 
-def test_answers_are_full_precision_even_when_training_runs_in_bf16(classifier):
+def test_answers_are_full_precision_even_when_training_runs_in_bf16(classifier, fresh_accelerator_state):
     from accelerate import Accelerator
 
     model, tokenizer = classifier
@@ -56,7 +66,7 @@ def test_answers_are_full_precision_even_when_training_runs_in_bf16(classifier):
     assert set(metrics) >= {"eval_loss", "eval_accuracy", "eval_macro_f1"}
 
 
-def test_the_trainer_hears_of_the_evaluation_and_gets_the_scores(classifier):
+def test_the_trainer_hears_of_the_evaluation_and_gets_the_scores(classifier, fresh_accelerator_state):
     from accelerate import Accelerator
 
     model, tokenizer = classifier

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.serve.onnx_export import export_folder
+from core.serve.onnx_export import export_folder, read_export
 from core.serve.predictor import run_model_folder
 from core.store.run_folder import write_json
 from core.store.runs import RunRecord
@@ -53,7 +53,9 @@ def _int8_answers(folder: str, stamp: tuple[int, int]):
 
 
 def int8_available(run: RunRecord) -> bool:
-    return (export_folder(run.run_dir) / "model.int8.onnx").exists()
+    """An int8 export whose answers passed the agreement check: one that failed it is never offered."""
+    checks = (read_export(run.run_dir) or {}).get("checks", {})
+    return (export_folder(run.run_dir) / "model.int8.onnx").exists() and bool(checks.get("int8", {}).get("passed"))
 
 
 def answerer(store, run: RunRecord, prefer_int8: bool = True):
