@@ -387,6 +387,9 @@ def test_every_page_draws_on_a_fresh_workspace(studio, page, capsys):
         if fresh and url == "try":
             assert squash(cat["try.no_runs"]) in text
         shot(studio, page, f"{i:02d}-fresh-{url}")
+    # the Present page hides the app's chrome (the sidebar too) for the projector: come back by its address
+    page.goto(studio.url + "/runs")
+    wait_for_title(page, cat.get("runs.title", cat["nav.runs"]))
     again = open_page(page, cat["nav.data"], cat["data.title"])
     where = "an empty workspace" if fresh else "a workspace with runs"
     report(studio, capsys, f"page draw on {where} (first visit, incl. the first page's connect): "
