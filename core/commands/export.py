@@ -5,7 +5,6 @@ checked against the run's own answers on its validation rows before it is offere
 from __future__ import annotations
 
 import argparse
-import json
 
 from core.errors import StudioError
 
@@ -19,6 +18,7 @@ def register(command) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from core.cli import _emit
     from core.serve.onnx_export import export_onnx
     from core.serve.predictor import run_model_folder
     from core.store.runs import RunStore
@@ -26,10 +26,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
     result = export_onnx(folder.parent, args.quantize, args.out)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print(summary(result))
+    _emit(result, args.json, summary)  # the one way every command prints: JSON as the last line, or text
     failed = [kind for kind in ("fp32", "int8") if kind in result["checks"] and not result["checks"][kind]["passed"]]
     if failed:
         raise StudioError(f"The {' and '.join(failed)} export does not agree with the PyTorch model closely enough.",
