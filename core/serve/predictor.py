@@ -33,7 +33,27 @@ class Prediction:
                 "probabilities": self.probabilities, "milliseconds": self.milliseconds}
 
 
-class Predictor:
+class Answers:
+    """predict() and predict_table() for anything with `labels` and `probabilities(texts, pairs=...)`: the PyTorch
+    Predictor and the ONNX export answer the pages in the same shapes."""
+
+    labels: list[str]  # and a probabilities() of the class it is mixed into
+
+    def predict(self, text: str, text_pair: str | None = None) -> Prediction:
+        started = time.perf_counter()
+        probs = self.probabilities([text], pairs=[text_pair] if text_pair is not None else None)[0]
+        elapsed = (time.perf_counter() - started) * 1000
+        best = max(range(len(probs)), key=probs.__getitem__)
+        return Prediction(text, self.labels[best], round(probs[best], 4),
+                          {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}, round(elapsed, 1),
+                          text_pair)
+
+    def predict_table(self, texts: list[str], pairs: list[str] | None = None):
+        """A DataFrame: text (and text_pair), predicted label, confidence, and one probability column per label."""
+        return answer_table(texts, self.probabilities(texts, pairs=pairs), self.labels, pairs)
+
+
+class Predictor(Answers):
     """A loaded classifier folder (from a run, or any Hugging Face sequence classifier).
 
     Texts are cut at the run's own max length (read beside the folder, or from the tokenizer a run saved), so
@@ -59,18 +79,6 @@ class Predictor:
         """Probabilities per label for each text (with its second text); batched by length to waste little padding."""
         return probabilities(self.model, self.tokenizer, texts, self.max_length, self.device, batch_size, pairs)
 
-    def predict(self, text: str, text_pair: str | None = None) -> Prediction:
-        started = time.perf_counter()
-        probs = self.probabilities([text], pairs=[text_pair] if text_pair is not None else None)[0]
-        elapsed = (time.perf_counter() - started) * 1000
-        best = max(range(len(probs)), key=probs.__getitem__)
-        return Prediction(text, self.labels[best], round(probs[best], 4),
-                          {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}, round(elapsed, 1),
-                          text_pair)
-
-    def predict_table(self, texts: list[str], pairs: list[str] | None = None):
-        """A DataFrame: text (and text_pair), predicted label, confidence, and one probability column per label."""
-        return answer_table(texts, self.probabilities(texts, pairs=pairs), self.labels, pairs)
 
 
 def run_model_folder(store: RunStore, run_id: str) -> Path:
