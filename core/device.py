@@ -52,6 +52,56 @@ def training_device() -> DeviceInfo:
     return DeviceInfo("cpu", _cpu_name(), _ram_gb(), os.cpu_count() or 1, cpu_has_native_bf16())
 
 
+def list_devices(measure: bool = False) -> list[dict]:
+    """Every GPU (id, name, total and free memory in GB), then the CPU: what a run may train on.
+
+    Without `measure` it asks nvidia-smi (no torch import, fast enough for a page); with it, torch's
+    own count and `torch.cuda.mem_get_info` when CUDA is there (the command line's `devices`).
+    """
+    gpus = _torch_gpus() if measure else None
+    if gpus is None:
+        gpus = _nvidia_gpus()
+    cpu = {"id": "cpu", "name": _cpu_name(), "memory_gb": round(_ram_gb(), 1), "cores": os.cpu_count() or 1}
+    return [*gpus, cpu]
+
+
+def free_gpus(devices: list[dict], min_free_share: float = 0.5) -> list[str]:
+    """GPUs with at least half their memory free: the default for a new run (another job holds the rest)."""
+    return [d["id"] for d in devices if d["id"].startswith("cuda:")
+            and d.get("free_gb", 0) >= min_free_share * d.get("memory_gb", 0)]
+
+
+def _torch_gpus() -> list[dict] | None:
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            return []
+        found = []
+        for i in range(torch.cuda.device_count()):
+            free, total = torch.cuda.mem_get_info(i)
+            found.append({"id": f"cuda:{i}", "name": torch.cuda.get_device_name(i),
+                          "memory_gb": round(total / 2**30, 1), "free_gb": round(free / 2**30, 1)})
+        return found
+    except Exception:  # a broken driver: fall back to nvidia-smi's view
+        return None
+
+
+def _nvidia_gpus() -> list[dict]:
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=index,name,memory.total,memory.free",
+                              "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=5,
+                             check=True).stdout.strip().splitlines()
+        rows = [line.rsplit(",", 2) for line in out if line.strip()]
+        return [{"id": f"cuda:{head.split(',', 1)[0].strip()}", "name": head.split(",", 1)[1].strip(),
+                 "memory_gb": round(float(total) / 1024, 1), "free_gb": round(float(free) / 1024, 1)}
+                for head, total, free in rows]
+    except (subprocess.SubprocessError, OSError, ValueError, IndexError):
+        return []
+
+
 def cpu_has_native_bf16() -> bool:
     """True when the CPU computes bf16 in hardware (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
     try:

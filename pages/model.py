@@ -10,6 +10,7 @@ from core.models.languages import language_advice
 from core.store.workspace import models_dir
 from ui import format as fmt
 from ui import loaders, page_setup, t
+from ui.devices import devices_panel
 from ui.i18n import t_engine
 from ui.widgets import estimate_panel, guard, md, next_step, remote_code_allowed, show_error
 
@@ -121,4 +122,5 @@ with guard():
         estimate_panel(ctx)
     except StudioError as error:
         show_error(error)
+    devices_panel()  # every GPU with its free memory, and the CPU
     next_step("pages/data.py", "model.next")

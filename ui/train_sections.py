@@ -14,6 +14,7 @@ from core.store.run_folder import log_path
 from core.store.runs import ACTIVE, RunRecord
 from ui import charts, t
 from ui import format as fmt
+from ui.devices import device_picker
 from ui.i18n import t_engine
 from ui.progress import progress
 from ui.widgets import (
@@ -60,6 +61,7 @@ def setup_section(ctx, runs: list[RunRecord]) -> None:
                          help=t("field.name.help"))
     if name != config.name:
         ctx.update(name=name)
+    device_picker(ctx)  # which GPUs (or CPU processes), and the effective batch they give
     try:
         estimate_panel(ctx, compact=True)
     except StudioError:

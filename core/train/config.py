@@ -49,10 +49,26 @@ class TrainConfig:
                                           "premise/hypothesis): the column of each pair's second text, read "
                                           "together with the first; detected when empty, '' for single texts.",
                                           page="data")
+    task: str = _field("auto", "Task", "What the model learns: one label per text (single-label), several "
+                       "(multi-label), or a number (regression); auto detects it from the label column.",
+                       choices=("auto", "single-label", "multi-label", "regression"), page="data")
+    label_columns: str | None = _field(None, "Label columns", "Several 0/1 columns, one per label, comma-separated "
+                                       "(A,B,C): a multi-label task.", page="data")
+    label_separator: str | None = _field(None, "Label separator", "What separates several labels in one cell "
+                                         "(; | , ， 、); detected when empty.", page="data")
+    tune_thresholds: bool = _field(True, "Tune thresholds", "Multi-label: choose each label's decision threshold "
+                                   "on the validation rows (else 0.5).")
     model: str = _field("default", "Model", "'default' (the built-in MiniLM-L6, works offline), a local folder, "
                         "or a Hugging Face Hub id.", advanced=False, page="model")
     preset: str = _field("balanced", "Preset", "A ready-made set of settings: quick, balanced or best.",
                          choices=tuple(PRESETS), advanced=False)
+    method: str = _field("fine-tune", "Method", "fine-tune: train every weight (best with a few hundred labelled rows "
+                         "or more); few-shot: SetFit, for about 4-64 labelled rows per label; quick: the model frozen "
+                         "with a logistic regression on its sentence embeddings, a model in seconds.",
+                         choices=("fine-tune", "few-shot", "quick"), advanced=False)
+    few_shot_pairs: int = _field(20, "Pairs per text (few-shot)", "Few-shot only: how many pairs of texts (same "
+                                 "label or not) each labelled text makes for SetFit's contrastive training "
+                                 "(SetFit's num_iterations); more takes longer.", minimum=1, maximum=200)
     name: str = _field("", "Run name", "A name to find this run by later; made up when empty.", advanced=False)
     epochs: float = _field(4.0, "Epochs", "How many times training passes over all the data.", minimum=0.05,
                            maximum=100)
@@ -62,6 +78,10 @@ class TrainConfig:
                                   minimum=1e-7, maximum=1e-2)
     max_length: int = _field(128, "Max length (tokens)", "Longer texts are cut to this many tokens.", minimum=8,
                              maximum=8192)
+    truncation: str = _field("head", "Long texts keep", "Which tokens of a text longer than the max length are "
+                             "kept: head (the start), tail (the end) or head+tail (a quarter from the start, the "
+                             "rest from the end, which keeps a review's verdict).",
+                             choices=("head", "tail", "head+tail"))
     val_fraction: float = _field(0.2, "Validation share", "Share of the data held out to measure the model when "
                                  "no validation file is given.", minimum=0.05, maximum=0.5, page="data")
     test_fraction: float = _field(0.0, "Test share", "Share of the data kept apart until training ends, then used "
@@ -86,6 +106,22 @@ class TrainConfig:
                                    "each epoch end (0 = epoch ends only).", minimum=0, maximum=10**7)
     logging_steps: int = _field(5, "Log every N steps", "How often the loss is written to the chart.", minimum=1,
                                 maximum=10**5)
+    # where it trains (core.runs.launcher): drawn by the Train page's device picker ("devices"), or flags alone ("cli")
+    devices: str = _field("", "Devices", "The GPUs to train on, e.g. 'cuda:0,cuda:1', or 'cpu'; empty: every free "
+                          "GPU, else the CPU. Several GPUs train together, one process each (torchrun).",
+                          page="devices")
+    nproc: int = _field(1, "Processes", "On the CPU: how many processes train together (gloo), for a many-core "
+                        "server; on GPUs there is one process per GPU.", minimum=1, maximum=256, page="devices")
+    gradient_accumulation: int = _field(1, "Gradient accumulation", "Batches added up before each update: the "
+                                        "effective batch is batch size x devices x this.", minimum=1,
+                                        maximum=1024, page="cli")
+    nnodes: int = _field(1, "Machines", "How many machines train this run together (each runs the same command "
+                         "with its own --node-rank; the workspace folder must be shared).", minimum=1,
+                         maximum=1024, page="cli")
+    node_rank: int = _field(0, "Machine rank", "This machine's number among --nnodes, from 0 (machine 0 creates "
+                            "the run).", minimum=0, maximum=1023, page="cli")
+    rdzv_endpoint: str = _field("", "Rendezvous address", "HOST:PORT of machine 0, where the machines meet "
+                                "(torchrun's c10d rendezvous); needed with --nnodes above 1.", page="cli")
     # never a widget: whoever can reach the page could run Hub code; the dashboard takes it from the server's
     # environment (STUDIO_TRUST_REMOTE_CODE=1, see ui.widgets.page_run_config)
     trust_remote_code: bool = _field(False, "Trust remote code", "Run code shipped with a Hub model. Only for models "
@@ -97,6 +133,8 @@ class TrainConfig:
         problems = [p for f in fields(self) if (p := _check_field(f, getattr(self, f.name)))]
         if self.preset not in PRESETS:
             problems.append(f"Preset '{self.preset}' is unknown; pick one of {', '.join(PRESETS)}.")
+        if self.method not in ("fine-tune", "few-shot", "quick"):
+            problems.append(f"Method '{self.method}' is unknown; pick fine-tune, few-shot or quick.")
         if not self.data:
             problems.append("No training data was given.")
         elif not Path(self.data).exists():
@@ -109,6 +147,7 @@ class TrainConfig:
         if held > 0.8:
             problems.append(f"The validation and test shares hold out {held:.0%} of the data, leaving too little "
                             "to learn from; keep them under 80% together.")
+        problems += _placement_problems(self)
         if problems:
             raise ConfigError(problems)
 
@@ -145,6 +184,21 @@ class TrainConfig:
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["preset"] = preset
         return cls.from_dict(values)
+
+
+def _placement_problems(config: TrainConfig) -> list[str]:
+    """Devices written as `python -m core devices` names them, and machines that can find each other."""
+    names = [d.strip() for d in (config.devices or "").split(",") if d.strip()]
+    problems = [f"Device '{d}' is not a device name; use cpu or cuda:N as `python -m core devices` lists them."
+                for d in names if d != "cpu" and not (d.startswith("cuda:") and d[5:].isdigit())]
+    if "cpu" in names and len(names) > 1:
+        problems.append("A run trains on GPUs or on the CPU, not both; give --devices cpu or only cuda:N names.")
+    if config.nnodes > 1 and ":" not in (config.rdzv_endpoint or ""):
+        problems.append("Training on several machines needs --rdzv-endpoint HOST:PORT (machine 0's address).")
+    if config.node_rank >= config.nnodes:
+        problems.append(f"--node-rank {config.node_rank} is not among --nnodes {config.nnodes} (0 to "
+                        f"{config.nnodes - 1}).")
+    return problems
 
 
 def _check_field(f: dataclasses.Field, value: Any) -> str | None:
