@@ -104,7 +104,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     payload = {"run_id": run.id, "run_dir": run.run_dir, "status": run.status,
                "metrics": _headline(run.results.get("metrics", {})),
                "test_metrics": _headline(run.results.get("test_metrics", {})), "error": run.error, "fix": run.error_fix,
-               "train_samples_per_second": run.results.get("train_samples_per_second")}
+               "train_samples_per_second": run.results.get("train_samples_per_second"),
+               "method": run.results.get("method") or config.method,  # and the simple baseline beside the run
+               "baseline_metrics": _headline(run.results.get("baseline_metrics") or {}),
+               "baseline_test_metrics": _headline(run.results.get("baseline_test_metrics") or {})}
     if run.status == "failed":
         print(f"{run.error} {run.error_fix or ''}".strip(), file=sys.stderr)
     _emit(payload, args.json, _train_text)
@@ -168,15 +171,20 @@ def _train_here(store, config: TrainConfig):
 
 
 # evaluate / predict -----------------------------------------------------------------------
+WINDOW_HELP = ("Read texts longer than the max length whole: windows of the max length starting every N tokens, "
+               "their probabilities averaged (0 = cut each text as training did).")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from core.data.texts import load_texts
     from core.serve.evaluate import evaluate
     from core.serve.predictor import Predictor, run_model_folder
+    from core.serve.windows import windowed
     from core.store.runs import RunStore
 
     folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
-    report = evaluate(Predictor(folder), load_texts(args.data, args.text_column, args.label_column,
-                                                    args.text_pair_column))
+    data = load_texts(args.data, args.text_column, args.label_column, args.text_pair_column)
+    report = evaluate(windowed(Predictor(folder), args.window_stride), data)
     table = report.pop("rows_table")
     if args.out:
         table.to_csv(args.out, index=False)
@@ -187,9 +195,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from core.serve.predictor import Predictor, run_model_folder
+    from core.serve.windows import windowed
     from core.store.runs import RunStore
 
-    predictor = Predictor(run_model_folder(RunStore(workspace_path(args.workspace)), args.run))
+    predictor = windowed(Predictor(run_model_folder(RunStore(workspace_path(args.workspace)), args.run)),
+                         args.window_stride)  # long texts read whole, in windows, when asked
     if args.text is not None:
         if predictor.pairs != (args.text_pair is not None):
             needs = ("This model answers pairs of texts: give the second one with --text-pair." if predictor.pairs
@@ -306,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column")
     p.add_argument("--text-pair-column", help="The column of second texts, for a model of pairs.")
     p.add_argument("--out", help="Also write each row's prediction to this CSV file.")
+    p.add_argument("--window-stride", type=int, default=0, help=WINDOW_HELP)
     p = command("predict", cmd_predict, "Label a text or a whole file with a finished run.")
     p.add_argument("--run", required=True)
     source = p.add_mutually_exclusive_group(required=True)
@@ -315,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column")
     p.add_argument("--text-pair-column", help="The column of second texts in --data (detected when not given).")
     p.add_argument("--out")
+    p.add_argument("--window-stride", type=int, default=0, help=WINDOW_HELP)
     p = command("runs", cmd_runs, "List, show, stop, resume, read or delete runs.")
     p.add_argument("action", choices=["list", "show", "stop", "resume", "log", "delete"])
     p.add_argument("run_id", nargs="?")

@@ -135,6 +135,8 @@ class TrainConfig:
             problems.append(f"Preset '{self.preset}' is unknown; pick one of {', '.join(PRESETS)}.")
         if self.method not in ("fine-tune", "few-shot", "quick"):
             problems.append(f"Method '{self.method}' is unknown; pick fine-tune, few-shot or quick.")
+        if self.truncation not in ("head", "tail", "head+tail"):
+            problems.append(f"Truncation '{self.truncation}' is unknown; pick head, tail or head+tail.")
         if not self.data:
             problems.append("No training data was given.")
         elif not Path(self.data).exists():

@@ -15,9 +15,12 @@ from core.models.loading import load_classifier
 from core.store.run_folder import write_json
 from core.store.runs import RunRecord, RunStore
 from core.train.config import TrainConfig
+from core.train.long_texts import set_truncation
 from core.train.metrics import full_report
 from core.train.phases import Phases, peak_memory_mb
 from core.train.prepare import class_weights, prepare_data, tokenize
+from core.train.task_prepare import problem_type, task_inputs
+from core.train.task_results import final_task_evaluation
 from core.train.trainer import build_trainer
 
 log = logging.getLogger(__name__)
@@ -41,9 +44,12 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     with phases.time("load_model"):
         set_seed(config.seed)  # the new classifier head starts from the same random weights every time
         model, tokenizer = load_classifier(config.model, prepared.labels, lora=config.lora, lora_r=config.lora_r,
-                                           trust_remote_code=config.trust_remote_code)
+                                           trust_remote_code=config.trust_remote_code,
+                                           problem_type=problem_type(prepared.task))
+    set_truncation(tokenizer, config.truncation)  # saved with the tokenizer: every later answer cuts the same way
     with phases.time("tokenize"):
-        data = {"train": tokenize(tokenizer, prepared.train, prepared.labels, config.max_length),
+        data = task_inputs(tokenizer, prepared, config) if prepared.task != "single-label" else {
+                "train": tokenize(tokenizer, prepared.train, prepared.labels, config.max_length),
                 "val": tokenize(tokenizer, prepared.val, prepared.labels, config.max_length),
                 "weights": class_weights(prepared.train, prepared.labels) if config.class_weights else None}
     estimate = _estimate(store, run, config, prepared, data["train"]["length"], device)
@@ -60,8 +66,9 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
                "text_column": prepared.train.text_column,
                "text_pair_column": prepared.train.text_pair_column,  # the model answers pairs of texts
-               "val_rows": len(prepared.val), "test_rows": len(prepared.test or []),
-               "global_step": trainer.state.global_step,
+               "val_rows": len(prepared.val), "truncation": config.truncation, "test_rows": len(prepared.test or []),
+               "global_step": trainer.state.global_step, "task": prepared.task,
+               "target_scale": list(prepared.target_scale) if prepared.target_scale else None,
                "train_samples_per_second": round(timer.samples_per_second, 2),
                "train_step_seconds": round(timer.seconds, 3), "device": device.to_dict()}
     # the weights the training loss gave each label (None: not balanced), for the run's settings
@@ -69,12 +76,14 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
                                 if data["weights"] else None)
     if not recorder.stopped:
         with phases.time("save_model"):
-            save_model(trainer, tokenizer, run_dir / "model", config.max_length)
+            save_model(trainer, tokenizer, run_dir / "model", config.max_length, prepared.target_scale)
         with phases.time("evaluate"):
             _release_training_memory(trainer, device.kind)
             # without LoRA the saved model is the best epoch's weights as they were evaluated: reuse those answers
             reused = None if config.lora else answers.at(trainer.state.best_model_checkpoint)
-            results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind, reused))
+            results.update(_final_evaluation(run_dir, prepared, config.max_length, device.kind, reused)
+                           if prepared.task == "single-label" else
+                           final_task_evaluation(run_dir, prepared, config, device.kind, reused))
         results["best_checkpoint"] = trainer.state.best_model_checkpoint
     results["seconds"] = phases.as_dict()
     results["estimate"] = estimate  # beside results["seconds"]["total"]: how good the Train page's estimate was
@@ -108,6 +117,13 @@ def _estimate(store: RunStore, run: RunRecord, config: TrainConfig, prepared, le
 
 def _epoch_answers(prepared, config: TrainConfig):
     from core.train.epoch_eval import EpochAnswers
+
+    if prepared.task != "single-label":  # several labels, or a score
+        from core.train.task_epoch import TaskEpochAnswers
+        from core.train.task_results import truth_of
+
+        return TaskEpochAnswers(prepared.val.texts, truth_of(prepared.val, prepared), config.max_length,
+                                prepared.val.text_pairs, prepared.task, prepared.target_scale)
 
     index = {name: i for i, name in enumerate(prepared.labels)}
     return EpochAnswers(prepared.val.texts, [index[lab] for lab in prepared.val.labels], config.max_length,
@@ -171,7 +187,8 @@ def _release_training_memory(trainer, device: str) -> None:
     torch.cuda.empty_cache()
 
 
-def save_model(trainer, tokenizer, folder: Path, max_length: int | None = None) -> None:
+def save_model(trainer, tokenizer, folder: Path, max_length: int | None = None,
+               target_scale: tuple[float, float] | None = None) -> None:
     """A plain Hugging Face folder that `transformers.pipeline` loads, answering with the user's labels.
 
     Its tokenizer keeps the run's max length, so whatever loads the folder cuts texts where training did.
@@ -179,6 +196,10 @@ def save_model(trainer, tokenizer, folder: Path, max_length: int | None = None) 
     model = trainer.model
     if hasattr(model, "merge_and_unload"):  # LoRA: fold the adapters in, so no peft is needed to use it
         model = model.merge_and_unload()
+    if target_scale:  # regression: the raw output becomes the score itself (core.train.task_results)
+        from core.train.task_results import fold_scale
+
+        fold_scale(model, target_scale)
     model.save_pretrained(folder, safe_serialization=True)
     if max_length:
         tokenizer.model_max_length = max_length

@@ -14,6 +14,10 @@ def load_saved(folder: str | Path, device: str) -> tuple[Any, Any]:
     """(model, tokenizer) of a saved classifier folder, in full precision on `device`, ready to answer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from core.train.methods.saved import is_embedding_model, load_embedding_model
+
+    if is_embedding_model(folder):  # a quick or few-shot run's: a sentence encoder and a logistic head
+        return load_embedding_model(folder, device)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
     model.to(device).eval()
@@ -25,15 +29,19 @@ def probabilities(model: Any, tokenizer: Any, texts: list[str], max_length: int,
     """Probabilities per label for each text (with its second text, for pairs); batched by length."""
     import torch
 
+    if hasattr(model, "answer"):  # an encoder + head (core.train.methods.saved): single texts only
+        return model.answer(texts, max_length, batch_size)
+    from core.train.long_texts import encode_batch  # head, tail or head+tail, as the run was trained
+    from core.train.task_answers import activate
+
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]) + (len(pairs[i]) if pairs else 0))
     out: list[list[float]] = [[] for _ in texts]
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             second = [pairs[i] for i in chunk] if pairs is not None else None
-            batch = tokenizer([texts[i] for i in chunk], second, truncation=True, max_length=max_length,
-                              padding=True, return_tensors="pt").to(device)
-            probs = torch.softmax(model(**batch).logits.float(), dim=-1).cpu().tolist()
+            batch = encode_batch(tokenizer, [texts[i] for i in chunk], second, max_length).to(device)
+            probs = activate(model(**batch).logits.float(), model.config).cpu().tolist()  # softmax, sigmoid or none
             for i, p in zip(chunk, probs, strict=True):
                 out[i] = p
     return out

@@ -21,12 +21,18 @@ class PreparedData:
     val: LabelledTexts     # chooses the best checkpoint
     labels: list[str]
     test: LabelledTexts | None = None  # scored once, after training; None when the run keeps no test part
+    task: str = "single-label"  # or multi-label, regression (core.train.task_prepare)
+    target_scale: tuple[float, float] | None = None  # regression: (mean, std) of the training scores
 
 
 def prepare_data(config: TrainConfig) -> PreparedData:
     """Read the training file, hold out validation and test rows (or read their files), fix the label set."""
-    data = prepare_for_training(load_texts(config.data, config.text_column, config.label_column,
-                                           config.text_pair_column))
+    from core.train.task_prepare import load_for_task, prepare_task_data
+
+    loaded = load_for_task(config)  # several labels or a score go their own way
+    if getattr(loaded, "task", "single-label") != "single-label":
+        return prepare_task_data(config, loaded)
+    data = prepare_for_training(loaded)
     test_share = 0.0 if config.test_data else config.test_fraction
     val_share = 0.0 if config.val_data else config.val_fraction
     train, val, test = split_data(data, val_share, test_share, config.seed) if val_share or test_share else (
@@ -72,8 +78,10 @@ def tokenize(tokenizer: Any, data: LabelledTexts, labels: list[str], max_length:
     """Tokenize once, unpadded; `length` lets the sampler group texts of similar length."""
     from datasets import Dataset
 
+    from core.train.long_texts import encode
+
     # pairs go in as the tokenizer's pair input: [CLS] first [SEP] second [SEP], cut from the longer side first
-    encoded = tokenizer(data.texts, data.text_pairs, truncation=True, max_length=max_length)
+    encoded = encode(tokenizer, data.texts, data.text_pairs, max_length)  # cut as set_truncation said
     label_ids = {name: i for i, name in enumerate(labels)}
     columns = {key: encoded[key] for key in encoded.keys()}
     columns["labels"] = [label_ids[lab] for lab in data.labels]
