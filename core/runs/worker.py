@@ -81,7 +81,7 @@ def _execute(store: RunStore, run: RunRecord) -> RunRecord:
         store.forget_metrics_after(run.id, -1)
     try:
         with Heartbeat(store, run.id):  # beating already while torch and transformers load
-            from core.train.finetune import run_training
+            from core.train.methods import run_training  # fine-tune, few-shot or quick, and the baseline
 
             results = run_training(store, run, resume_from)
         status = "stopped" if results["stopped"] else "completed"

@@ -1,0 +1,112 @@
+"""The small-data methods: quick (frozen encoder + logistic regression), few-shot (SetFit), the TF-IDF baseline
+beside every run, and the plain sentence when there are too few labels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.runs.runner import claim_device, create_run
+from core.runs.worker import execute
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
+from tests.tiny import build_tiny_bert, write_toy_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("methods") / "tiny-bert")
+
+
+def train_here(workspace: Path, **settings):
+    store = RunStore(workspace)
+    run = create_run(store, TrainConfig.from_preset("quick", **settings))
+    assert claim_device(store, run.id, os.getpid())
+    return store, execute(store, store.get(run.id))
+
+
+def test_the_baseline_learns_chinese_from_characters(tmp_path):
+    from core.train.methods.baseline import fit_baseline
+
+    good = ["质量很好，非常满意", "很好用，推荐购买", "物流快，质量好", "非常好，下次还买"]
+    bad = ["质量太差了，退货", "很差，不推荐", "差评，用了一天就坏", "太差劲了，失望"]
+    model = fit_baseline(good + bad, ["好评"] * 4 + ["差评"] * 4)
+    assert list(model.predict(["质量很好", "太差了"])) == ["好评", "差评"]  # no spaces: characters carry it
+
+
+def test_too_few_labels_get_one_sentence_saying_how_many_more():
+    from core.train.methods.enough import need_more_labels
+
+    assert "Nothing is labelled" in need_more_labels(["a", "b"], [None, None])
+    assert "another label" in need_more_labels(["a", "b"], ["spam", "spam"])
+    assert "'ham' 1 more" in need_more_labels(["a", "b", "c"], ["spam", "spam", "ham"])
+    assert "same text" in need_more_labels(["x"] * 4, ["spam", "spam", "ham", "ham"])
+    assert need_more_labels(["a", "b", "c", "d"], ["spam", "spam", "ham", "ham"]) is None
+
+
+def test_the_saved_head_answers_as_scikit_learn_does():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from core.train.methods.saved import head_probabilities
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 5))
+    for classes in (2, 3):
+        y = np.arange(30) % classes
+        head = LogisticRegression().fit(x, y)
+        ours = head_probabilities(head.coef_.tolist(), head.intercept_.tolist(), x)
+        assert np.allclose(ours, head.predict_proba(x), atol=1e-9)
+
+
+def test_a_quick_run_saves_a_model_every_page_can_use_and_reports_the_baseline(tmp_path, tiny_bert):
+    from core.serve.predictor import Predictor
+    from core.train.methods.embeddings import EmbeddingCache
+
+    data = write_toy_csv(tmp_path / "toy.csv", rows=60)
+    store, run = train_here(tmp_path / "ws", data=str(data), model=str(tiny_bert), method="quick", max_length=16)
+    assert run.status == "completed", run.error
+    results = json.loads((Path(run.run_dir) / "results.json").read_text())
+    assert results["method"] == "quick"
+    assert 0 <= results["baseline_metrics"]["accuracy"] <= 1 and results["baseline_metrics"]["rows"] == 12
+    assert store.metrics(run.id, "eval")[-1]["accuracy"] == pytest.approx(results["metrics"]["accuracy"])
+    predictor = Predictor(Path(run.run_dir) / "model")
+    assert predictor.labels == ["negative", "positive"]
+    saved = __import__("pandas").read_csv(Path(run.run_dir) / "val_predictions.csv")
+    again = predictor.predict_table(saved["text"].tolist())  # Try, Evaluate and predict answer as training did
+    assert again["predicted"].tolist() == saved["predicted"].tolist()
+    cache = EmbeddingCache(tmp_path / "ws", "any")
+    with __import__("sqlite3").connect(cache.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] >= 48  # the training texts, cached
+
+
+def test_too_few_labels_fail_a_quick_run_with_that_sentence(tmp_path, tiny_bert):
+    import pandas as pd
+
+    data = tmp_path / "few.csv"
+    pd.DataFrame({"text": ["good film", "bad film", "great plot", "awful plot", "lovely"],
+                  "label": ["positive", "negative", "positive", "negative", "positive"]}).to_csv(data, index=False)
+    _, run = train_here(tmp_path / "ws", data=str(data), model=str(tiny_bert), method="quick", val_fraction=0.4)
+    assert run.status == "failed" and "labelled texts" in run.error and "more" in run.error
+
+
+def test_a_few_shot_run_logs_its_loss_and_its_model_loads_in_a_fresh_process(tmp_path, tiny_bert):
+    data = write_toy_csv(tmp_path / "toy.csv", rows=24)
+    store, run = train_here(tmp_path / "ws", data=str(data), model=str(tiny_bert), method="few-shot", max_length=16,
+                            few_shot_pairs=2, batch_size=8, logging_steps=1)
+    assert run.status == "completed", run.error
+    assert store.metrics(run.id, "train"), "the Train page's loss chart has points"
+    assert (Path(run.run_dir) / "model" / "encoder" / "config_setfit.json").exists()  # SetFit loads it too
+    env = {**os.environ, "STUDIO_WORKSPACE": str(tmp_path / "ws")}
+    out = subprocess.run([sys.executable, "-m", "core", "predict", "--run", run.id, "--text", "good great film",
+                          "--json"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer["label"] in ("positive", "negative") and set(answer["probabilities"]) == {"positive", "negative"}
