@@ -18,6 +18,7 @@ from ui.evaluate_sections import (
     scores_section,
     validation,
 )
+from ui.methods import baseline_note
 from ui.widgets import guard, next_step, show_error
 
 ctx = page_setup()
@@ -50,6 +51,8 @@ with guard():
     if report is not None:
         key = f"{source}-{run.id}"
         scores_section(report)
+        if source in parts:
+            baseline_note(run.results)  # beside a TF-IDF baseline trained on the same rows
         st.subheader(t("evaluate.matrix"))
         matrix_section(report, key)
         mistakes_section(report, key)

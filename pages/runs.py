@@ -19,6 +19,7 @@ from core.train.config import TrainConfig
 from ui import format as fmt
 from ui import page_setup, t
 from ui.i18n import t_default
+from ui.methods import baseline_accuracy
 from ui.review_charts import runs_loss_figure, runs_metric_figure
 from ui.serve_section import serve_section
 from ui.widgets import guard, md, next_step, show_error
@@ -57,20 +58,23 @@ def history_section(runs: list[RunRecord]) -> None:
     import pandas as pd
 
     scores = {r.id: best_scores(ctx.store, r) for r in runs}
-    columns = {k: t(f"runs.col.{k}") for k in ("name", "status", "accuracy", "macro_f1", "scored_on", "model",
+    columns = {k: t(f"runs.col.{k}") for k in ("name", "status", "accuracy", "macro_f1", "baseline", "method",
+                                                 "scored_on", "model",
                                                  "data", "duration", "created")}
     frame = pd.DataFrame({
         columns["name"]: [r.name for r in runs],
         columns["status"]: [t(f"status.{r.status}") for r in runs],
         columns["accuracy"]: [scores[r.id]["accuracy"] for r in runs],
         columns["macro_f1"]: [scores[r.id]["macro_f1"] for r in runs],
+        columns["baseline"]: [baseline_accuracy(r.results) for r in runs],  # TF-IDF on the same rows
+        columns["method"]: [t(f"method.{r.config.get('method') or 'fine-tune'}") for r in runs],
         columns["scored_on"]: [scored_on(r, scores[r.id]) for r in runs],
         columns["model"]: [model_name(r.config.get("model", "")) for r in runs],
         columns["data"]: [Path(r.config.get("data") or "").name for r in runs],
         columns["duration"]: [fmt.duration(r.duration) for r in runs],
         columns["created"]: [when(r.created_at) for r in runs]})
     percent = {columns[k]: fmt.percent_column(columns[k], help=t(f"runs.col.{k}_help"), width="small")
-               for k in ("accuracy", "macro_f1")}
+               for k in ("accuracy", "macro_f1", "baseline")}
     percent.update({columns[k]: st.column_config.TextColumn(width="small") for k in ("status", "duration")})
     percent[columns["scored_on"]] = st.column_config.TextColumn(width="small", help=t("runs.col.scored_on_help"))
     st.dataframe(frame, hide_index=True, column_config=percent, width="stretch",

@@ -16,6 +16,7 @@ from ui import charts, t
 from ui import format as fmt
 from ui.devices import device_picker
 from ui.i18n import t_engine
+from ui.methods import baseline_note, method_picker
 from ui.progress import progress
 from ui.widgets import (
     estimate_panel,
@@ -56,6 +57,7 @@ def setup_section(ctx, runs: list[RunRecord]) -> None:
     st.markdown(t("train.summary", model=md(model_name(config.model)), data=md(Path(config.data).name),
                   text=md(config.text_column or "?"), label=md(config.label_column or "–"), validation=validation))
     preset_picker(ctx)
+    method_picker(ctx)  # fine-tune, few-shot or quick, the one for these labels recommended
     settings_expander(ctx)
     name = st.text_input(t("field.name"), value=config.name, placeholder=t("train.name_placeholder"),
                          help=t("field.name.help"))
@@ -119,6 +121,7 @@ def outcome_section(run: RunRecord) -> None:
         elif accuracy is not None:
             st.success(t("train.done", accuracy=f"{accuracy:.1%}", f1=f"{(f1 or 0):.1%}"),
                        icon=":material/check_circle:")
+        baseline_note(results)  # the run beside a TF-IDF baseline trained on the same rows
         weights = results.get("class_weights")
         if weights and len(set(weights.values())) > 1:  # balanced classes: the weights differ, say how
             st.caption(t("train.class_weights", weights=" · ".join(f"{md(k)} {v:.2f}" for k, v in weights.items())))

@@ -67,3 +67,16 @@ def _headline(report: dict[str, Any]) -> dict[str, Any]:
     keep = ("accuracy", "macro_f1", "rows", "per_class")
     return {"model": "TF-IDF (words and characters) + logistic regression", **{k: report[k] for k in keep
                                                                                if k in report}}
+
+
+def against_baseline(results: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's accuracy beside the baseline's on the same rows (test rows when the run kept some); None if
+    either is missing. `points`: how many points of accuracy the run is ahead (negative: the baseline wins)."""
+    test = bool(results.get("test_metrics") and results.get("baseline_test_metrics"))
+    run = (results.get("test_metrics") if test else results.get("metrics")) or {}
+    base = (results.get("baseline_test_metrics") if test else results.get("baseline_metrics")) or {}
+    if run.get("accuracy") is None or base.get("accuracy") is None:
+        return None
+    points = round((run["accuracy"] - base["accuracy"]) * 100, 1)
+    return {"run": run["accuracy"], "baseline": base["accuracy"], "points": points, "rows": "test" if test else
+            "validation", "method": results.get("method") or "fine-tune"}
