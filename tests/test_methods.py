@@ -82,6 +82,7 @@ def test_a_quick_run_saves_a_model_every_page_can_use_and_reports_the_baseline(t
     saved = __import__("pandas").read_csv(Path(run.run_dir) / "val_predictions.csv")
     again = predictor.predict_table(saved["text"].tolist())  # Try, Evaluate and predict answer as training did
     assert again["predicted"].tolist() == saved["predicted"].tolist()
+    assert_the_zip_answers_in_a_fresh_process(Path(run.run_dir), tmp_path / "unzipped")
     cache = EmbeddingCache(tmp_path / "ws", "any")
     with __import__("sqlite3").connect(cache.path) as db:
         assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] >= 48  # the training texts, cached
@@ -110,3 +111,19 @@ def test_a_few_shot_run_logs_its_loss_and_its_model_loads_in_a_fresh_process(tmp
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["label"] in ("positive", "negative") and set(answer["probabilities"]) == {"positive", "negative"}
+
+
+def assert_the_zip_answers_in_a_fresh_process(run_dir: Path, target: Path) -> None:
+    import zipfile
+
+    from core.serve.export import model_zip
+
+    with zipfile.ZipFile(model_zip(run_dir)) as archive:
+        archive.extractall(target)
+    folder = next(target.iterdir())
+    assert (folder / "head.json").exists() and (folder / "encoder").is_dir()
+    assert "sentence_transformers" in (folder / "README.md").read_text()  # the card says how to load it
+    out = subprocess.run([sys.executable, str(folder / "predict.py"), "good great film"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\t")[0] in ("positive", "negative")

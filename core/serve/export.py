@@ -84,6 +84,8 @@ def predict_script(run_dir: str | Path) -> str:
     labels = json.loads((model_dir(Path(run_dir)) / "config.json").read_text()).get("id2label") or {}
     names = [labels[k] for k in sorted(labels, key=int)]
     template = PAIRS_TEMPLATE if read_results(Path(run_dir)).get("text_pair_column") else PREDICT_TEMPLATE
+    if read_results(Path(run_dir)).get("method") in ("quick", "few-shot"):  # encoder + head: sentence-transformers
+        template = PREDICT_TEMPLATE.with_name("predict_embeddings.py.tmpl")
     return template.read_text(encoding="utf-8").format(example=EXAMPLE, labels=names)
 
 

@@ -99,6 +99,10 @@ def _card_metrics(results: dict) -> str:
 
 
 def _card_usage(results: dict | None = None) -> str:
+    if (results or {}).get("method") in ("quick", "few-shot"):  # an encoder and a head: not for pipeline()
+        from core.serve.embedding_card import embedding_usage
+
+        return embedding_usage(results["method"])
     if (results or {}).get("text_pair_column"):  # a model of pairs reads both texts together
         return ("## How to use it\n\nThis model reads pairs of texts.\n\n```bash\npip install transformers torch\n"
                 "python predict.py \"first text\" \"second text\"\n```\n\nor in Python, with the path of this folder:"
