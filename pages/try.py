@@ -10,6 +10,7 @@ from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
 from ui import format as fmt
+from ui.long_texts import read_whole
 from ui.presenter import answerer, int8_available
 from ui.task_views import pair_section, second_texts
 from ui.uploads import new_upload
@@ -172,6 +173,7 @@ with guard():
     int8 = int8_available(run) and st.toggle(t("try.int8"), key="try_int8", help=t("try.int8_help"))
     with st.spinner(t("try.loading")):
         predictor = answerer(ctx.store, run, prefer_int8=int8)  # the PyTorch model unless int8 is picked
+    predictor = read_whole(predictor, "try")  # long texts in sliding windows, when switched on
     st.caption(t("try.labels", labels=md(", ".join(predictor.labels))))
     sentence_section(predictor, run)
     st.divider()

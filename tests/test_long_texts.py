@@ -127,3 +127,21 @@ def test_windows_average_the_answers_of_every_part_of_a_long_text(tiny_bert, tmp
     parts = predictor.probabilities([" ".join(words[i:i + 6]) for i in (0, 3, 6, 9, 12)])
     assert overlapping == pytest.approx([sum(p[j] for p in parts) / 5 for j in range(2)], abs=1e-6)
     assert Windowed(predictor, stride=6).predict(text).probabilities["positive"] == pytest.approx(expected[1], abs=1e-4)
+
+
+def test_try_reads_a_long_text_in_windows_when_switched_on(finished_workspace, open_page):
+    from core.serve.predictor import Predictor
+    from core.serve.windows import Windowed
+    from tests.pagetext import assert_no_error, page_text
+
+    run = RunStore(finished_workspace).list_runs()[0]
+    text = " ".join(["the film was quite boring and bad"] * 3 + ["a lovely great wonderful story"] * 6)
+    at = open_page("try").run()
+    at.toggle(key="try_windows").set_value(True).run()
+    assert_no_error(at)
+    stride = at.number_input(key="try_stride").value
+    assert stride == 7  # half of the run's 16 tokens less [CLS] and [SEP]
+    at.text_input[0].input(text).run()
+    assert_no_error(at)
+    whole = Windowed(Predictor(Path(run.run_dir) / "model", device="cpu"), stride).predict(text)
+    assert f"## {whole.label}" in page_text(at)

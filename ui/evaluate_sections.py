@@ -100,7 +100,10 @@ def file_report(ctx, run: RunRecord) -> dict | None:
     label_options = [c for c in columns if c != text_column] or columns
     label_column = right.selectbox(t("data.label_column"), label_options, key=f"evaluate_label-{path}",
                                    index=label_options.index(detected_label) if detected_label in label_options else 0)
-    key = (run.id, str(path), loaders.file_stamp(path), text_column, label_column)
+    from ui.long_texts import window_stride
+
+    stride = window_stride("evaluate", int(run.config.get("max_length") or 128))
+    key = (run.id, str(path), loaders.file_stamp(path), text_column, label_column, stride)
     held = st.session_state.get(RESULT)
     if held and held[0] == key:
         return held[1]
@@ -108,11 +111,12 @@ def file_report(ctx, run: RunRecord) -> dict | None:
         return None
     from core.serve.evaluate import evaluate
     from core.serve.predictor import run_model_folder
+    from core.serve.windows import windowed
 
     with st.spinner(t("evaluate.measuring")):
         data = loaders.texts(str(path), text_column, label_column)
         predictor = loaders.predictor(run_model_folder(ctx.store, run.id))
-        report = evaluate(predictor, data)
+        report = evaluate(windowed(predictor, stride), data)
     st.session_state[RESULT] = (key, report)
     return report
 
