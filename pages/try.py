@@ -15,6 +15,7 @@ from ui.presenter import answerer, int8_available
 from ui.task_views import pair_section, second_texts
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
+from ui.zero_shot import zero_shot_demo
 
 ctx = page_setup()
 st.title(t("try.title"))
@@ -162,6 +163,7 @@ with guard():
     if not runs:
         st.info(t("try.no_runs"), icon=":material/info:")
         next_step("pages/train.py", "try.go_train")
+        zero_shot_demo(ctx)  # label names alone, before any training
         st.stop()
     ids = [r.id for r in runs]
     by_id = {r.id: r for r in runs}

@@ -127,3 +127,31 @@ def assert_the_zip_answers_in_a_fresh_process(run_dir: Path, target: Path) -> No
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\t")[0] in ("positive", "negative")
+
+
+def test_zero_shot_from_the_command_line_writes_every_answer_and_refuses_one_label(tmp_path, tiny_bert, capsys):
+    import pandas as pd
+
+    from core.cli import main
+
+    data = write_toy_csv(tmp_path / "toy.csv", rows=10)
+    out = tmp_path / "answers.csv"
+    assert main(["zero-shot", "--data", str(data), "--labels", "positive, negative", "--model", str(tiny_bert),
+                 "--label-column", "label", "--out", str(out), "--workspace", str(tmp_path / "ws"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert payload["rows"] == 10 and payload["scored_rows"] == 10 and 0 <= payload["accuracy"] <= 1
+    answers = pd.read_csv(out)
+    assert list(answers.columns) == ["text", "predicted", "confidence", "p(positive)", "p(negative)"]
+    assert main(["zero-shot", "--data", str(data), "--labels", "positive", "--model", str(tiny_bert)]) == 1
+    assert "at least two label names" in capsys.readouterr().err
+
+
+def test_the_try_page_labels_a_text_from_label_names_before_any_training(empty_workspace, open_page):
+    from tests.pagetext import assert_no_error, page_text
+
+    at = open_page("try").run()
+    assert_no_error(at)
+    at.text_input(key="try_zero_shot_labels").input("sports, cooking").run()
+    at.text_area(key="try_zero_shot_text").input("The striker scored twice and the team won the match").run()
+    assert_no_error(at)
+    assert "Closest label: **sports**" in page_text(at)

@@ -71,6 +71,10 @@ def single_view(ctx, project: Project, names: list[str], total: int) -> None:
     except StudioError as error:  # the model cannot be loaded: label without it
         show_error(error)
         suggested = None
+    if suggested is None and suggesting_run(ctx.store, names) is None:  # no model knows these labels yet
+        from ui.zero_shot import zero_shot_toggle
+
+        suggested = zero_shot_toggle(ctx, project, names)
     row = current_row(project.id)
     if row is None:
         skipped = st.session_state.get(SKIPPED, {}).get(project.id, [])
