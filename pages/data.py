@@ -83,19 +83,22 @@ def apply_fix(function, suffix: str) -> None:
     stem = re.sub(rf"-{suffix}(-\d+)?$", "", Path(config.data).stem)  # dirty-clean-2 -> dirty
     saved = save_texts(ctx.workspace, fixed, f"{stem}-{suffix}.csv")  # a new name: the earlier copy stays
     ctx.update(data=str(saved), text_column=fixed.text_column, label_column=fixed.label_column or "")
-    st.session_state[NOTICE] = t("data.fixed", name=md(saved.name), removed=len(data) - len(fixed))
+    removed = len(data) - len(fixed)  # cleaning texts keeps every row
+    st.session_state[NOTICE] = t("data.fixed" if removed else "data.cleaned", name=md(saved.name), removed=removed)
     st.rerun()
 
 
 def problem_fix(problem, report) -> None:
     """The one-click fix for a problem of the report, when it has one."""
     from core.data.fixes import drop_blank_texts, drop_duplicates, drop_small_classes, merge_label_variants
+    from core.data.messy import messy_fixes
 
     fixes = {"blank_texts": (drop_blank_texts, "data.fix.blank_texts"),
              "duplicates": (drop_duplicates, "data.fix.duplicates"),
              "conflicting_duplicates": (drop_duplicates, "data.fix.conflicting_duplicates"),
              "label_variants": (merge_label_variants, "data.fix.label_variants"),
              "small_classes": (drop_small_classes, "data.fix.small_classes")}
+    fixes.update(messy_fixes())  # unescape, strip tags, mask addresses, collapse spaces
     if problem.code in fixes and not (problem.code == "blank_texts" and problem.count >= report.rows):
         function, label = fixes[problem.code]
         if st.button(t(label), key=f"fix-{problem.code}", icon=":material/auto_fix_high:"):

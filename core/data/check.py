@@ -20,6 +20,7 @@ from core.data.counts import (
     trainable_counts,
 )
 from core.data.language import detect_language
+from core.data.messy import messy_counts, messy_problems
 from core.data.problems import MIN_CLASS_ROWS, Problem, find_problems
 from core.data.task_problems import describe_task, task_problems
 from core.data.texts import LabelledTexts, label_sort_key
@@ -51,6 +52,8 @@ class DataReport:
     text_pair_column: str | None = None  # the second text of each pair; None for single texts
     blank_pairs: int = 0  # pairs whose second text is blank
     label_columns: list[str] = field(default_factory=list)  # the column(s) the labels come from
+    messy: dict[str, int] = field(default_factory=dict)  # texts holding HTML, addresses, runs of spaces (messy.py)
+    task_details: dict[str, Any] = field(default_factory=dict)  # per-label counts, or the scores' histogram
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,7 +83,9 @@ def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 1
         token_lengths=lengths, truncated_share=share, max_length=max_length,
         language=detect_language(data.texts), encoding=data.encoding, encoding_note=data.encoding_note)
     describe_task(report, data)
-    report.problems = find_problems(report, trainable) + task_problems(report)
+    report.problems = task_problems(report, find_problems(report, trainable))
+    report.messy = messy_counts(data.texts)
+    report.problems += messy_problems(report.messy)  # warnings, after the checks that can stop a training
     if data.encoding_note:  # the first warning: when the text itself was misread, nothing else counts
         report.problems.insert(len(report.errors), _encoding_problem(data))
     log.info("Data report for %s: %d rows, %d problems", data.source, report.rows, len(report.problems))

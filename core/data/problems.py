@@ -135,9 +135,10 @@ def _truncation(report: DataReport, trainable: dict[str, int]) -> Problem | None
     if share is None or share < TRUNCATION_SHARE or report.token_lengths is None:
         return None
     suggested = min(512, 32 * math.ceil(report.token_lengths["p95"] / 32))
-    fix = (f"Raise the max length to {suggested} to keep 95% of the texts whole, or accept the cut "
-           "(the start of each text is kept)." if suggested > report.max_length else
-           "Accept the cut (the start of each text is kept), or shorten the longest texts.")
+    keep = ("choose which part is kept (--truncation head, tail or head+tail; the start by default), and read "
+            "them whole in sliding windows when predicting (--window-stride)")
+    fix = (f"Raise the max length to {suggested} to keep 95% of the texts whole, or {keep}." if
+           suggested > report.max_length else f"Shorten the longest texts, or {keep}.")
     return Problem("warning", "truncation",
                    f"{share:.0%} of the texts are longer than {report.max_length} tokens and would be cut.", fix,
                    round(share * report.rows))
