@@ -30,9 +30,10 @@ def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) 
 # inspect-data -----------------------------------------------------------------------------
 def cmd_inspect_data(args: argparse.Namespace) -> int:
     from core.data.check import add_model_advice, build_report
-    from core.data.texts import load_texts
+    from core.data.task_texts import load_task_texts
 
-    data = load_texts(args.file, args.text_column, args.label_column, args.text_pair_column)
+    data = load_task_texts(args.file, args.text_column, args.label_column, args.text_pair_column, args.task,
+                           args.label_columns, args.label_separator)  # the task too: one label, several, a score
     tokenizer = _tokenizer_or_none(args.model)
     report = add_model_advice(build_report(data, tokenizer=tokenizer, max_length=args.max_length), args.model)
     report = report.to_dict()
@@ -114,8 +115,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if run.status in ("completed", "stopped") else 1
 
 
+TASK_HEADLINE = ("task", "micro_f1", "subset_accuracy", "thresholds", "mae", "rmse", "pearson", "spearman", "r2")
+
+
 def _headline(metrics: dict) -> dict:
-    return {k: metrics[k] for k in ("accuracy", "macro_f1", "loss", "per_class") if k in metrics}
+    return {k: metrics[k] for k in ("accuracy", "macro_f1", "loss", "per_class", *TASK_HEADLINE) if k in metrics}
 
 
 def _train_text(p: dict) -> str:
@@ -124,6 +128,10 @@ def _train_text(p: dict) -> str:
     m = p["metrics"]
     if not m:
         return f"Run {p['run_id']} {p['status']}."
+    if m.get("task") in ("multi-label", "regression"):
+        from core.commands.task_flags import train_text
+
+        return train_text(p)
     test = p.get("test_metrics") or {}
     scores = f"accuracy {m['accuracy']:.1%}, macro-F1 {m['macro_f1']:.3f}"
     if test:  # the rows kept apart until the end: the honest score
@@ -176,6 +184,8 @@ WINDOW_HELP = ("Read texts longer than the max length whole: windows of the max 
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from core.commands.task_flags import evaluate_text
+    from core.data.task_texts import load_task_texts
     from core.data.texts import load_texts
     from core.serve.evaluate import evaluate
     from core.serve.predictor import Predictor, run_model_folder
@@ -183,13 +193,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from core.store.runs import RunStore
 
     folder = run_model_folder(RunStore(workspace_path(args.workspace)), args.run)
-    data = load_texts(args.data, args.text_column, args.label_column, args.text_pair_column)
-    report = evaluate(windowed(Predictor(folder), args.window_stride), data)
+    predictor = Predictor(folder)
+    data = (load_texts(args.data, args.text_column, args.label_column, args.text_pair_column)
+            if predictor.task == "single-label" else  # read the file's labels as the model's task reads them
+            load_task_texts(args.data, args.text_column, args.label_column, args.text_pair_column, predictor.task,
+                            args.label_columns, args.label_separator))
+    report = evaluate(windowed(predictor, args.window_stride), data)
     table = report.pop("rows_table")
     if args.out:
         table.to_csv(args.out, index=False)
-    _emit(report, args.json, lambda r: (f"accuracy {r['accuracy']:.1%} · macro-F1 {r['macro_f1']:.3f} on "
-                                        f"{r['rows']} rows\n" + "\n".join(r["warnings"])).strip())
+    _emit(report, args.json, evaluate_text)
     return 0
 
 
@@ -206,8 +219,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
                      else "This model answers single texts; --text-pair is for models trained on pairs.")
             raise DataError(needs, "Run the command again with the right texts.")
         result = predictor.predict(args.text, args.text_pair).to_dict()
-        _emit(result, args.json, lambda r: f"{r['label']} ({r['confidence']:.1%})  " + ", ".join(
-            f"{k} {v:.1%}" for k, v in r["probabilities"].items()))
+        from core.commands.task_flags import predict_text
+
+        _emit(result, args.json, predict_text)  # the label; several labels; or the number
         return 0
     from core.data.texts import load_texts
 
@@ -274,6 +288,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         if not meta.get("cli", True):
             continue
         flag = "--" + f.name.replace("_", "-")
+        if flag in parser._option_string_actions:  # a command's own flag of that name wins (search --time-budget)
+            continue
         options: dict[str, Any] = {"default": None, "help": meta.get("help", "")}
         if isinstance(f.default, bool):
             options["action"] = argparse.BooleanOptionalAction
@@ -288,6 +304,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Fine-Tune Studio's engine.")
+    from core.commands.task_flags import add_task_flags
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
@@ -304,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-pair-column", help="The column of each pair's second text ('' for single texts).")
     p.add_argument("--model", default="default", help="Model whose tokenizer measures text lengths.")
     p.add_argument("--max-length", type=int, default=128)
+    add_task_flags(p)
     command("models", cmd_models, "List the models you can train.")
     p = command("train", cmd_train, "Fine-tune a model on a labelled file.")
     p.add_argument("--detach", action="store_true", help="Queue the run and return at once.")
@@ -317,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-pair-column", help="The column of second texts, for a model of pairs.")
     p.add_argument("--out", help="Also write each row's prediction to this CSV file.")
     p.add_argument("--window-stride", type=int, default=0, help=WINDOW_HELP)
+    add_task_flags(p, task=False)  # the model's own task decides; these say how the file writes the labels
     p = command("predict", cmd_predict, "Label a text or a whole file with a finished run.")
     p.add_argument("--run", required=True)
     source = p.add_mutually_exclusive_group(required=True)

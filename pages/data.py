@@ -11,6 +11,7 @@ from core.data.saved import list_datasets, sample_datasets, save_texts
 from core.data.split import suggested_test_fraction
 from core.data.tasks import detect_pair_columns
 from core.errors import DataError, ModelError, StudioError
+from core.train.scale import val_rows_for
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
 from ui.labelling import label_button
@@ -197,7 +198,7 @@ def test_share(rows: int, val_fraction: float) -> None:
     if percent / 100 != config.test_fraction:
         ctx.update(test_fraction=percent / 100)
     test = math.ceil(rows * percent / 100)
-    val = math.ceil(rows * val_fraction) if val_fraction else 0
+    val = val_rows_for(val_fraction, rows, config.val_max_rows)  # big data: at most 5,000 rows unless raised
     if val and test:
         st.caption(t("data.val_test_split", train=rows - val - test, val=val, test=test))
     elif val:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from core.store.workspace import workspace_path
 
@@ -32,7 +33,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.show:
         _emit(summary(workspace, args.show), args.json, _text)
         return 0
-    study_id = args.resume or create_study(workspace, config_from_args(args), args.trials, args.time_budget)
+    # --time-budget is the whole search's here, not each trial's
+    trials_config = dataclasses.replace(config_from_args(args), time_budget=0.0)
+    study_id = args.resume or create_study(workspace, trials_config, args.trials, args.time_budget)
     _emit(drive(workspace, study_id), args.json, _text)
     return 0
 

@@ -104,6 +104,19 @@ class TrainConfig:
     lora_r: int = _field(8, "LoRA rank", "Size of the LoRA adapters.", minimum=1, maximum=256)
     checkpoint_steps: int = _field(0, "Checkpoint every N steps", "Save a checkpoint every N steps as well as at "
                                    "each epoch end (0 = epoch ends only).", minimum=0, maximum=10**7)
+    val_max_rows: int = _field(5000, "Validation rows at most", "Big data: the validation share holds at most this "
+                               "many rows (5,000 measure a score to about a point); 0 = no limit.", minimum=0,
+                               maximum=10**8, page="data")
+    eval_every: int = _field(0, "Evaluate every N steps", "Measure the model on the validation rows every N steps "
+                             "instead of at each epoch end, so long epochs show a validation curve early (0 = epoch "
+                             "ends).", minimum=0, maximum=10**7)
+    max_steps: int = _field(0, "Stop after N steps", "End the run after this many training steps, keeping its best "
+                            "model (0 = run every epoch).", minimum=0, maximum=10**8)
+    time_budget: float = _field(0.0, "Time budget (minutes)", "End the run after this many minutes of training, "
+                                "keeping its best model (0 = no limit).", minimum=0.0, maximum=10**5)
+    sample_rows: int = _field(0, "Train on a sample of N rows", "Try it on a sample first: a stratified sample of "
+                              "this many rows (every label in its share) before the whole file (0 = every row).",
+                              minimum=0, maximum=10**8)
     logging_steps: int = _field(5, "Log every N steps", "How often the loss is written to the chart.", minimum=1,
                                 maximum=10**5)
     # where it trains (core.runs.launcher): drawn by the Train page's device picker ("devices"), or flags alone ("cli")

@@ -15,10 +15,12 @@ from core.models.loading import load_classifier
 from core.store.run_folder import write_json
 from core.store.runs import RunRecord, RunStore
 from core.train.config import TrainConfig
+from core.train.distributed import effective_batch_size, is_main, rank, run_facts
 from core.train.long_texts import set_truncation
 from core.train.metrics import full_report
 from core.train.phases import Phases, peak_memory_mb
 from core.train.prepare import class_weights, prepare_data, tokenize
+from core.train.scale import ended_by, time_budget_callback
 from core.train.task_prepare import problem_type, task_inputs
 from core.train.task_results import final_task_evaluation
 from core.train.trainer import build_trainer
@@ -54,12 +56,13 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
                 "weights": class_weights(prepared.train, prepared.labels) if config.class_weights else None}
     estimate = _estimate(store, run, config, prepared, data["train"]["length"], device)
     store.update(run.id, results={"estimate": estimate})  # the Train page's time left, until the pace is measured
-    timer = StepTimer(len(prepared.train), config.batch_size)
+    timer = StepTimer(len(prepared.train), effective_batch_size(config))  # samples/s counts every process
     recorder = StoreCallback(store, run.id, timer, config.checkpoint_steps)
     from core.train.tensorboard import field_tool_callbacks
 
+    budget = time_budget_callback(config.time_budget) if config.time_budget else None  # ends with the best model
     trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder,
-                            *field_tool_callbacks(run_dir)], device)
+                            *field_tool_callbacks(run_dir), *([budget] if budget else [])], device)
     trainer.epoch_answers = answers = _epoch_answers(prepared, config)
     with phases.time("train"):
         trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
@@ -71,9 +74,17 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
                "target_scale": list(prepared.target_scale) if prepared.target_scale else None,
                "train_samples_per_second": round(timer.samples_per_second, 2),
                "train_step_seconds": round(timer.seconds, 3), "device": device.to_dict()}
+    results.update(sampled_from=prepared.sampled_from,  # big data: how the run was made smaller, if it was
+                   ended_by=ended_by(config, trainer.state.global_step, trainer.state.global_step >= config.max_steps,
+                                     budget))
     # the weights the training loss gave each label (None: not balanced), for the run's settings
     results["class_weights"] = ({name: round(w, 4) for name, w in zip(prepared.labels, data["weights"], strict=True)}
                                 if data["weights"] else None)
+    results.update(run_facts(config))  # world_size, devices, effective_batch_size
+    if not is_main():  # one of several processes: rank 0 alone writes the model, its answers and results.json
+        log.info("Process %d of %d trained its share; process 0 writes the model and the results",
+                 rank(), results["world_size"])
+        return results
     if not recorder.stopped:
         with phases.time("save_model"):
             save_model(trainer, tokenizer, run_dir / "model", config.max_length, prepared.target_scale)

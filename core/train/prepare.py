@@ -11,6 +11,7 @@ from core.data.split import split_data
 from core.data.texts import LabelledTexts, label_names, load_texts, prepare_for_training
 from core.errors import DataError
 from core.train.config import TrainConfig
+from core.train.scale import capped_val_share, stratified_sample
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ class PreparedData:
     test: LabelledTexts | None = None  # scored once, after training; None when the run keeps no test part
     task: str = "single-label"  # or multi-label, regression (core.train.task_prepare)
     target_scale: tuple[float, float] | None = None  # regression: (mean, std) of the training scores
+    sampled_from: int | None = None  # the rows of the whole file, when a stratified sample of it was trained on
 
 
 def prepare_data(config: TrainConfig) -> PreparedData:
@@ -33,8 +35,10 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     if getattr(loaded, "task", "single-label") != "single-label":
         return prepare_task_data(config, loaded)
     data = prepare_for_training(loaded)
+    sampled_from = len(data) if config.sample_rows and len(data) > config.sample_rows else None
+    data = stratified_sample(data, config.sample_rows, config.seed)  # "try it on a sample first"
     test_share = 0.0 if config.test_data else config.test_fraction
-    val_share = 0.0 if config.val_data else config.val_fraction
+    val_share = 0.0 if config.val_data else capped_val_share(config.val_fraction, len(data), config.val_max_rows)
     train, val, test = split_data(data, val_share, test_share, config.seed) if val_share or test_share else (
         data, data.subset([]), data.subset([]))
     if config.val_data:
@@ -50,7 +54,7 @@ def prepare_data(config: TrainConfig) -> PreparedData:
     if (config.test_data or test_share) and len(test) == 0:
         raise DataError("No test rows are left to score the model on.",
                         "Give a test file with the same labels as the training data, or set the test share to 0.")
-    return PreparedData(train, val, labels, test if len(test) else None)
+    return PreparedData(train, val, labels, test if len(test) else None, sampled_from=sampled_from)
 
 
 def _known_only(part: LabelledTexts, labels: list[str], name: str) -> LabelledTexts:

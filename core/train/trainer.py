@@ -14,6 +14,7 @@ from typing import Any
 from core.device import DeviceInfo
 from core.train.config import TrainConfig
 from core.train.metrics import trainer_metrics
+from core.train.scale import with_schedule  # eval every N steps, max steps
 
 
 def training_arguments(config: TrainConfig, run_dir: Path, device: DeviceInfo):
@@ -24,6 +25,7 @@ def training_arguments(config: TrainConfig, run_dir: Path, device: DeviceInfo):
         output_dir=str(run_dir / "checkpoints"),
         num_train_epochs=config.epochs,
         per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=max(1, config.gradient_accumulation),  # halved batches keep the effective one
         per_device_eval_batch_size=max(64, config.batch_size * 2),
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
@@ -132,11 +134,14 @@ def build_trainer(config: TrainConfig, run_dir: Path, model, tokenizer, data: di
     if config.early_stopping_patience:
         callbacks = [*callbacks, EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
     trainer = _trainer_class()(
-        model=model, args=training_arguments(config, run_dir, device), train_dataset=data["train"],
+        model=model, args=with_schedule(training_arguments(config, run_dir, device), config),
+        train_dataset=data["train"],
         eval_dataset=data["val"], processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if device.kind == "cuda" else None),
         compute_metrics=trainer_metrics, callbacks=callbacks,
-        compute_loss_func=_weighted_loss(data["weights"]) if data.get("weights") else None,
+        compute_loss_func=data.get("loss") or (_weighted_loss(data["weights"]) if data.get("weights") else None),
     )
     trainer.lengths = list(data["train"]["length"])
+    if data.get("best_metric"):  # multi-label: macro-F1 too; regression: the lowest mean absolute error
+        trainer.args.metric_for_best_model, trainer.args.greater_is_better = data["best_metric"]
     return trainer

@@ -1,0 +1,74 @@
+"""Big data: a stratified sample first, a bounded validation part, evaluation every N steps, and runs that end
+cleanly with their best model after N steps or M minutes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.runs.runner import claim_device, create_run
+from core.runs.worker import execute
+from core.store.runs import RunStore
+from core.train.config import TrainConfig
+from core.train.scale import capped_val_share, val_rows_for
+from tests.tiny import FILLER, NEGATIVE, POSITIVE, build_tiny_bert
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("models") / "bert")
+
+
+@pytest.fixture(scope="module")
+def three_to_one(tmp_path_factory) -> Path:
+    """400 rows, three positive to one negative."""
+    rng, rows = random.Random(2), []
+    for i in range(400):
+        label = "negative" if i % 4 == 0 else "positive"
+        words = rng.sample(FILLER, 4) + rng.sample(NEGATIVE if label == "negative" else POSITIVE, 2)
+        rows.append({"text": " ".join(words), "label": label})
+    path = tmp_path_factory.mktemp("data") / "big.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def train(workspace: Path, **settings):
+    store = RunStore(workspace)
+    config = TrainConfig.from_preset("quick", **{"epochs": 2, "batch_size": 16, "learning_rate": 2e-3,
+                                                 "max_length": 16, "seed": 3, **settings})
+    run = create_run(store, config)
+    assert claim_device(store, run.id, os.getpid())
+    finished = execute(store, store.get(run.id))
+    assert finished.status == "completed", finished.error
+    return store, finished, json.loads((Path(finished.run_dir) / "results.json").read_text())
+
+
+def test_the_validation_share_is_capped_unless_raised():
+    assert capped_val_share(0.2, 300_000, 5_000) == pytest.approx(5_000 / 300_000)
+    assert val_rows_for(0.2, 300_000, 5_000) == 5_000 and val_rows_for(0.2, 300_000, 0) == 60_000
+    assert capped_val_share(0.2, 1_000, 5_000) == 0.2  # small data keeps its share
+
+
+def test_a_sample_run_with_a_capped_validation_part_evaluates_every_n_steps_and_stops_at_max_steps(
+        tmp_path, tiny_bert, three_to_one):
+    store, run, results = train(tmp_path, data=str(three_to_one), model=str(tiny_bert), sample_rows=200,
+                                val_max_rows=20, eval_every=2, max_steps=4)
+    assert results["sampled_from"] == 400
+    assert results["train_rows"] + results["val_rows"] == 200 and results["val_rows"] == 20
+    assert results["ended_by"] == "max steps" and results["global_step"] == 4
+    assert [p["step"] for p in store.metrics(run.id, "eval")] == [2, 4]
+    assert (Path(run.run_dir) / "model" / "config.json").exists()  # a stopped-early run still keeps its best model
+    rows = pd.read_csv(Path(run.run_dir) / "val_predictions.csv")
+    assert (rows["label"] == "negative").sum() == 5  # the sample kept the labels' 1:3 shares
+
+
+def test_a_time_budget_ends_the_run_cleanly_with_its_best_model(tmp_path, tiny_bert, three_to_one):
+    _, run, results = train(tmp_path, data=str(three_to_one), model=str(tiny_bert), time_budget=0.001, epochs=4)
+    assert results["ended_by"] == "time budget" and not results["stopped"]
+    assert results["global_step"] < 4 * 20  # far fewer than four epochs of 20 steps
+    assert "metrics" in results and (Path(run.run_dir) / "model" / "config.json").exists()
