@@ -155,3 +155,25 @@ def test_the_try_page_labels_a_text_from_label_names_before_any_training(empty_w
     at.text_area(key="try_zero_shot_text").input("The striker scored twice and the team won the match").run()
     assert_no_error(at)
     assert "Closest label: **sports**" in page_text(at)
+
+
+def test_the_label_page_learner_suggests_for_every_unlabelled_row_and_estimates_its_accuracy(tmp_path, tiny_bert):
+    from core.data.texts import load_texts
+    from core.labels import learner
+    from core.labels.store import LabelStore
+
+    data = load_texts(write_toy_csv(tmp_path / "toy.csv", rows=30), "text", "label")
+    data.labels = [lab if i < 20 else None for i, lab in enumerate(data.labels)]  # 20 labelled, 10 to do
+    store = LabelStore(tmp_path / "ws")
+    project = store.create_project("toy", data)
+    first = learner.learn(tmp_path / "ws", project.id, model=str(tiny_bert))
+    assert sorted(int(r) for r in first["suggestions"]) == list(range(20, 30))
+    assert 0 <= first["estimated_accuracy"] <= 1 and first["curve"] == [[20, first["estimated_accuracy"]]]
+    assert all(w["label"] != w["model_says"] for w in first["most_likely_wrong"])
+    assert not learner.due(tmp_path / "ws", project.id, 22)  # two more labels: not yet
+    store.set_label(project.id, 20, "positive")
+    second = learner.learn(tmp_path / "ws", project.id, model=str(tiny_bert))
+    assert len(second["curve"]) == 2 and "20" not in second["suggestions"]
+    for row in range(20):
+        store.set_label(project.id, row, "positive" if row != 3 else "negative")
+    assert "'negative' 1 more" in learner.learn(tmp_path / "ws", project.id, model=str(tiny_bert))["problem"]

@@ -75,6 +75,9 @@ def single_view(ctx, project: Project, names: list[str], total: int) -> None:
         from ui.zero_shot import zero_shot_toggle
 
         suggested = zero_shot_toggle(ctx, project, names)
+    from ui.label_learning import learning_section
+
+    suggested = learning_section(ctx, project, names, suggested)  # a quick model retrained as you label
     row = current_row(project.id)
     if row is None:
         skipped = st.session_state.get(SKIPPED, {}).get(project.id, [])

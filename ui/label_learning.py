@@ -1,0 +1,72 @@
+"""The Label page's model that learns while you label (core.labels.learner): switched on, a quick model
+retrains in its own process after every few labels; its suggestions come preselected, the texts it is least
+sure of come first, its estimated accuracy is drawn against the number of labels, and the labelled rows it
+most confidently disagrees with are listed to check."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.labels import learner
+from core.labels.records import Project
+from ui.i18n import t, t_engine
+from ui.labelling import CURRENT, UNCERTAIN
+from ui.widgets import md
+
+SHOWN_WRONG = 5
+
+
+def learning_section(ctx, project: Project, names: list[str],
+                     suggested: dict[int, tuple[str, float]] | None) -> dict[int, tuple[str, float]] | None:
+    """The learner's suggestions when it is on and has learned (else `suggested` as it was)."""
+    on = st.toggle(t("learn.toggle"), key=f"label_learn-{project.id}", help=t("learn.toggle_help"))
+    if not on:
+        if st.session_state.pop(f"_learn_order-{project.id}", None):  # the learner's order goes with it
+            st.session_state.get(UNCERTAIN, {}).pop(project.id, None)
+        return suggested
+    workspace, labelled = str(ctx.workspace), ctx.labels.progress(project.id).labelled
+    busy = learner.running(workspace, project.id)
+    if not busy and learner.due(workspace, project.id, labelled):
+        learner.start_pass(workspace, project.id)  # its own process: this page goes on at once
+        busy = True
+    result = learner.read_result(workspace, project.id) or {}
+    if result.get("problem"):
+        st.caption(t_engine("learn.problem", result["problem"]))
+    if busy:
+        st.caption(t("learn.learning"))
+    if "suggestions" not in result or set(result.get("labels", [])) - set(names):
+        return suggested
+    _status(result, labelled)
+    found = {int(row): (label, float(p)) for row, (label, p) in result["suggestions"].items()}
+    if st.session_state.get(UNCERTAIN, {}).get(project.id) != {r: c for r, (_, c) in found.items()}:
+        st.session_state.setdefault(UNCERTAIN, {})[project.id] = {r: c for r, (_, c) in found.items()}
+        st.session_state[f"_learn_order-{project.id}"] = True
+    _most_likely_wrong(ctx, project, result.get("most_likely_wrong") or [])
+    return found
+
+
+def _status(result: dict, labelled: int) -> None:
+    st.caption(t("learn.status", n=result["labelled"], accuracy=f"{result['estimated_accuracy']:.0%}",
+                 folds=result.get("folds", 5), seconds=f"{result.get('seconds', 0):.1f}"))
+    curve = result.get("curve") or []
+    if len(curve) >= 2:
+        import pandas as pd
+
+        frame = pd.DataFrame(curve, columns=[t("learn.labels"), t("learn.accuracy")]).set_index(t("learn.labels"))
+        st.line_chart(frame, height=160, y_label=t("learn.accuracy"), x_label=t("learn.labels"))
+
+
+def _most_likely_wrong(ctx, project: Project, wrong: list[dict]) -> None:
+    if not wrong:
+        return
+    with st.expander(t("learn.wrong_title", n=len(wrong)), icon=":material/rule:"):
+        st.caption(t("learn.wrong_intro"))
+        for item in wrong[:SHOWN_WRONG]:
+            row = ctx.labels.row(project.id, item["row"])
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(t("learn.wrong_row", text=md(row.text[:160]), label=md(item["label"]),
+                            says=md(item["model_says"]), p=f"{item['sureness']:.0%}"))
+            if right.button(t("learn.check"), key=f"learn_check-{item['row']}"):
+                st.session_state[CURRENT] = {"project": project.id, "row": row.row, "version": row.version,
+                                             "pinned": True}
+                st.rerun()
