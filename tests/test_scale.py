@@ -72,3 +72,26 @@ def test_a_time_budget_ends_the_run_cleanly_with_its_best_model(tmp_path, tiny_b
     assert results["ended_by"] == "time budget" and not results["stopped"]
     assert results["global_step"] < 4 * 20  # far fewer than four epochs of 20 steps
     assert "metrics" in results and (Path(run.run_dir) / "model" / "config.json").exists()
+
+
+def test_the_train_page_offers_a_sample_first_when_the_run_is_long(empty_workspace, open_page, no_workers):
+    from tests.pagetext import assert_no_error, messages
+    from ui.state import load_choices, save_choices
+
+    rng = random.Random(0)
+    data = empty_workspace / "datasets" / "big.csv"
+    data.parent.mkdir(parents=True)
+    texts = [" ".join(rng.choice(FILLER + POSITIVE + NEGATIVE) for _ in range(30)) for _ in range(15_000)]
+    pd.DataFrame({"text": texts, "label": ["positive", "negative"] * 7_500}).to_csv(data, index=False)
+    choices = load_choices(empty_workspace)
+    choices.config.data, choices.config.epochs = str(data), 100.0  # hours on any CPU
+    save_choices(empty_workspace, choices)
+    at = open_page("train").run()
+    assert_no_error(at)
+    assert "Try it on a sample of 5,000 rows first" in messages(at, "warning")
+    at.button(key="big_try_sample").click().run()
+    assert_no_error(at)
+    assert load_choices(empty_workspace).config.sample_rows == 5_000
+    assert "stratified sample of 5,000 rows" in messages(at, "info")
+    at.button(key="big_use_all").click().run()
+    assert load_choices(empty_workspace).config.sample_rows == 0

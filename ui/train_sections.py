@@ -14,6 +14,7 @@ from core.store.run_folder import log_path
 from core.store.runs import ACTIVE, RunRecord
 from ui import charts, t
 from ui import format as fmt
+from ui.big_data import sample_offer
 from ui.devices import device_picker
 from ui.i18n import t_engine
 from ui.methods import baseline_note, method_picker
@@ -66,6 +67,7 @@ def setup_section(ctx, runs: list[RunRecord]) -> None:
     device_picker(ctx)  # which GPUs (or CPU processes), and the effective batch they give
     try:
         estimate_panel(ctx, compact=True)
+        sample_offer(ctx)  # over 20 minutes: try it on a sample first
     except StudioError:
         pass  # the Start button below says what is wrong with the data or the model
     truncation_note(ctx)

@@ -183,7 +183,10 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     data = loaders.texts(config.data, config.text_column, config.label_column)
     rows = sum(1 for text, label in zip(data.texts, data.labels, strict=True)
                if text.strip() and (label or data.label_column is None))
-    val_rows = 0 if config.val_data else round(rows * config.val_fraction)
+    from core.train.scale import val_rows_for
+
+    rows = min(rows, config.sample_rows) if config.sample_rows else rows  # a sample first, when chosen
+    val_rows = 0 if config.val_data else val_rows_for(config.val_fraction, rows, config.val_max_rows)
     train_rows = max(1, rows - val_rows)
     try:  # the data check counted the texts' tokens already (cached): the estimate reuses its counts
         _, lengths = loaders.report(config.data, config.text_column, config.label_column, config.model,
