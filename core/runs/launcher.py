@@ -98,3 +98,35 @@ def worker_command(run_id: str, workspace: str, placement: Placement,
         launch += [f"--nnodes={placement.nnodes}", f"--node-rank={placement.node_rank}", "--rdzv-backend=c10d",
                    f"--rdzv-endpoint={placement.rdzv_endpoint}", f"--rdzv-id={run_id}"]
     return [*launch, "--max-restarts=0", *entry], env
+
+
+ANY_DEVICE = frozenset({"*"})  # a run from before devices were recorded: it may use any of them
+
+
+def run_device_names(config: TrainConfig) -> str:
+    """The devices a new run will hold, as --devices writes them: fixed when it is queued."""
+    from core.device import list_devices
+
+    return ",".join(resolve_devices(config, list_devices()))
+
+
+def run_devices(config: dict | str | None) -> frozenset[str]:
+    """The devices a run (its config, as a dict or the store's JSON) holds while it trains."""
+    import json
+
+    values = json.loads(config) if isinstance(config, str) else (config or {})
+    names = frozenset(d.strip() for d in (values.get("devices") or "").split(",") if d.strip())
+    return names or ANY_DEVICE
+
+
+def share_devices(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
+    return bool(a & b) or (bool(a) and bool(b) and ("*" in a or "*" in b))
+
+
+def placement_facts(config: dict, results: dict | None = None) -> dict:
+    """`runs show`'s world_size and devices: as the run trained (results.json), else as its settings ask."""
+    results = results or {}
+    devices = sorted(run_devices(config) - ANY_DEVICE) or ["cpu"]
+    per_node = max(1, int(config.get("nproc") or 1)) if devices == ["cpu"] else len(devices)
+    return {"world_size": results.get("world_size") or per_node * max(1, int(config.get("nnodes") or 1)),
+            "devices": results.get("devices") or devices}

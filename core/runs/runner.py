@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 from core.errors import RunError
+from core.runs.launcher import ANY_DEVICE, placement_facts, run_device_names, run_devices, share_devices
 from core.runs.processes import holder_alive, own_group, process_alive, spawn_worker_process, worker_alive
 from core.runs.standby import take_standby
 from core.store.run_folder import checkpoint_steps
@@ -47,6 +48,7 @@ def create_run(store: RunStore, config: TrainConfig) -> RunRecord:
     """Check the settings and the data, make the run folder and a queued record; does not start anything."""
     config.validate()
     check_data(config)
+    config.devices = run_device_names(config)  # fixed now: the queue knows which devices the run waits for
     run_id = new_run_id()
     run_dir = runs_dir(store.workspace) / run_id
     run_dir.mkdir(parents=True)
@@ -61,9 +63,10 @@ def create_run(store: RunStore, config: TrainConfig) -> RunRecord:
 
 def check_data(config: TrainConfig) -> None:
     """Fail now, not minutes later in a worker, when the data cannot train (a wrong column, one label)."""
-    from core.data.texts import load_texts, prepare_for_training
+    from core.data.task_texts import load_task_texts, prepare_task_rows  # any task: one label, several, a score
 
-    prepare_for_training(load_texts(config.data, config.text_column, config.label_column))
+    prepare_task_rows(load_task_texts(config.data, config.text_column, config.label_column, task=config.task,
+                                      label_columns=config.label_columns, separator=config.label_separator))
 
 
 def submit(store: RunStore, config: TrainConfig) -> RunRecord:
@@ -96,30 +99,47 @@ def _interrupt_if_dead(store: RunStore, db, run_id: str) -> bool:
     return True
 
 
-def _device_busy(store: RunStore, db, except_id: str = "") -> bool:
-    """Inside a transaction: True while a live worker trains; running runs whose worker died are interrupted."""
-    running = db.execute("SELECT id FROM runs WHERE status = 'running' AND id != ?", (except_id,)).fetchall()
-    alive = [not _interrupt_if_dead(store, db, r["id"]) for r in running]  # a list: every dead one is marked
-    return any(alive)
+def _device_busy(store: RunStore, db, except_id: str = "", devices: frozenset[str] = ANY_DEVICE) -> bool:
+    """Inside a transaction: True while a live worker trains on any of `devices`; running runs whose worker died
+    are interrupted."""
+    running = db.execute("SELECT id, config FROM runs WHERE status = 'running' AND id != ?", (except_id,)).fetchall()
+    alive = [r for r in running if not _interrupt_if_dead(store, db, r["id"])]  # every dead one is marked
+    return any(share_devices(devices, run_devices(r["config"])) for r in alive)
 
 
 # the queue --------------------------------------------------------------------------------
 def start_next(store: RunStore) -> RunRecord | None:
-    """Launch a worker for the oldest queued run unless a training holds the device or is starting."""
+    """Launch a worker for every queued run whose devices are free, oldest first; returns the first one started.
+
+    A run waits only for its own devices (the CPU is one device), and a waiting run keeps its devices for itself
+    against later runs, so a run needing two GPUs is not overtaken forever by runs needing one of them.
+    """
+    started: list[str] = []
     with store.transaction() as db:
-        if _device_busy(store, db):
-            return None
-        queued = db.execute("SELECT id, pid, heartbeat, failed_starts FROM runs WHERE status = 'queued' "
+        held = held_devices(store, db)
+        queued = db.execute("SELECT id, pid, heartbeat, failed_starts, config FROM runs WHERE status = 'queued' "
                             "ORDER BY created_at, id").fetchall()
-        if any(holder_alive(r["pid"], r["heartbeat"]) for r in queued):
-            return None  # a worker is starting up for a queued run, or a foreground `train` waits for the device
         for row in queued:
+            devices = run_devices(row["config"])
+            if holder_alive(row["pid"], row["heartbeat"]):
+                held |= devices  # a worker is starting up for it, or a foreground `train` waits for its devices
+                continue
+            if share_devices(devices, held):
+                held |= devices  # it waits: the devices it needs are its, before any later run's
+                continue
             if row["pid"] and _count_failed_start(store, db, row):
                 continue  # marked failed: try the next one
             pid = take_standby(db) or _spawn_worker(store.workspace, row["id"])
             store.update(row["id"], db=db, pid=pid, heartbeat=time.time())  # the worker has a while to claim it
-            return store.get(row["id"])
-    return None
+            held |= devices
+            started.append(row["id"])
+    return store.get(started[0]) if started else None
+
+
+def held_devices(store: RunStore, db) -> set[str]:
+    """Inside a transaction: the devices live trainings hold (running runs whose worker died are interrupted)."""
+    running = db.execute("SELECT id, config FROM runs WHERE status = 'running'").fetchall()
+    return {d for r in running if not _interrupt_if_dead(store, db, r["id"]) for d in run_devices(r["config"])}
 
 
 def _count_failed_start(store: RunStore, db, row) -> bool:
@@ -142,11 +162,11 @@ def _spawn_worker(workspace: Path, run_id: str) -> int:
 def claim_device(store: RunStore, run_id: str, pid: int) -> bool:
     """Atomically turn a queued run into the running one, if no other live run holds the device."""
     with store.transaction() as db:
-        row = db.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = db.execute("SELECT status, config FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None or row["status"] != "queued":
             return False
         now = time.time()
-        if _device_busy(store, db, except_id=run_id):
+        if _device_busy(store, db, except_id=run_id, devices=run_devices(row["config"])):
             # a waiting foreground `train` beats here, so start_next sees it is still alive and waits
             db.execute("UPDATE runs SET heartbeat = ? WHERE id = ? AND pid = ?", (now, run_id, pid))
             return False
@@ -253,5 +273,5 @@ def _kill(pid: int) -> None:
 
 def run_summary(store: RunStore, run: RunRecord) -> dict:
     """What `runs show` prints: the record, its checkpoints and its latest metrics."""
-    return {**run.to_dict(), "checkpoints": checkpoint_steps(run.run_dir),
+    return {**run.to_dict(), **placement_facts(run.config, run.results), "checkpoints": checkpoint_steps(run.run_dir),
             "latest_metrics": store.latest_metrics(run.id)}

@@ -63,7 +63,14 @@ def execute(store: RunStore, run: RunRecord) -> RunRecord:
     """Train a run this process has claimed and record how it ended; the run's log.txt gets everything."""
     handler = log_to_run_folder(run)
     try:
-        return _execute(store, run)
+        from core.runs.ranks import launch_if_needed
+
+        launched = launch_if_needed(store, run)  # a pinned GPU, several GPUs, CPU processes: child processes
+        return launched if launched is not None else _execute(store, run)
+    except StudioError as error:  # where it should train is wrong (a GPU gone since it was queued)
+        store.update(run.id, status="failed", ended_at=time.time(), error=error.message, error_fix=error.fix,
+                     error_kind=error.kind, resume_requested=False)
+        return store.get(run.id)
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
@@ -168,9 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.runs.worker", description="Train one queued run.")
     parser.add_argument("run_id", nargs="?")
     parser.add_argument("--standby", action="store_true", help="Load the libraries now and wait to be handed a run.")
+    parser.add_argument("--rank-process", action="store_true", help="One of a claimed run's processes (torchrun).")
     parser.add_argument("--workspace")
     args = parser.parse_args(argv)
     store = RunStore(workspace_path(args.workspace))
+    if args.rank_process:
+        from core.runs.ranks import train_rank
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return train_rank(store, args.run_id)
     if args.standby:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return standby(store)

@@ -10,11 +10,15 @@ import time
 from transformers import TrainerCallback
 
 from core.store.runs import RunStore
+from core.train.distributed import agreed
 
 log = logging.getLogger(__name__)
 
 _TRAIN_KEYS = {"loss": "loss", "learning_rate": "learning_rate", "grad_norm": "grad_norm"}
-_EVAL_KEYS = {"eval_loss": "loss", "eval_accuracy": "accuracy", "eval_macro_f1": "macro_f1"}
+_EVAL_KEYS = {"eval_loss": "loss", "eval_accuracy": "accuracy", "eval_macro_f1": "macro_f1",
+              # multi-label and regression runs (core.train.task_epoch)
+              "eval_micro_f1": "micro_f1", "eval_subset_accuracy": "subset_accuracy", "eval_mae": "mae",
+              "eval_rmse": "rmse", "eval_spearman": "spearman", "eval_pearson": "pearson"}
 _POLL_SECONDS = 0.5  # how often the store is asked whether Stop was pressed
 
 
@@ -74,17 +78,22 @@ class StoreCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if self.checkpoint_steps and state.global_step % self.checkpoint_steps == 0:
             control.should_save = True
-        now = time.monotonic()
-        if now - self._last_poll < _POLL_SECONDS and state.global_step < state.max_steps:
-            return
-        self._last_poll = now
-        self.store.update(self.run_id, global_step=state.global_step, epoch=state.epoch, heartbeat=time.time())
-        run = self.store.get(self.run_id)
-        if run is not None and run.stop_requested and state.global_step < state.max_steps:
+        # several processes: rank 0's reading of Stop decides for all of them, at this very step
+        if agreed(self._stop_asked(state)) and state.global_step < state.max_steps:
             self.stopped = True
             control.should_save = True  # the checkpoint Resume starts from: the only one this step gets
             control.should_evaluate = False
             control.should_training_stop = True
+
+    def _stop_asked(self, state) -> bool:
+        """Whether Stop was pressed, asked of the store twice a second (and at the last step), with the progress."""
+        now = time.monotonic()
+        if now - self._last_poll < _POLL_SECONDS and state.global_step < state.max_steps:
+            return False
+        self._last_poll = now
+        self.store.update(self.run_id, global_step=state.global_step, epoch=state.epoch, heartbeat=time.time())
+        run = self.store.get(self.run_id)
+        return bool(run is not None and run.stop_requested)
 
     def on_epoch_end(self, args, state, control, **kwargs):
         # The Trainer ends an epoch cut short by Stop as if it were whole: it would evaluate the part epoch

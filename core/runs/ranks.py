@@ -1,0 +1,95 @@
+"""A run trained by child processes the worker starts: one pinned GPU, or torchrun's ranks (GPUs, CPU gloo).
+
+The worker keeps the device claim and the heartbeat and waits for the children. Rank 0 trains as a worker
+would (it writes the run store, log.txt, checkpoints' model, results.json and the model); the other ranks train
+with a store that does not write. A rank that dies takes the others down with it (torchrun, --max-restarts=0) and
+the run ends as interrupted, resumable from its last checkpoint: Resume starts every rank again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+
+from core.runs.launcher import place, trains_in_place, worker_command
+from core.runs.processes import PROJECT_ROOT
+from core.store.runs import RunRecord, RunStore
+from core.train.config import TrainConfig
+from core.train.distributed import MutedStore, is_main, rank
+
+log = logging.getLogger(__name__)
+
+LOST_RANK = ("One of the run's training processes ended unexpectedly (killed, out of memory, or its machine "
+             "went away), so the others stopped too.", "Press Resume to continue every process from the last "
+             "checkpoint.")
+
+
+def launch_if_needed(store: RunStore, run: RunRecord) -> RunRecord | None:
+    """Train the run in child processes when it needs them and return how it ended; None: train it here."""
+    placement = place(TrainConfig.from_dict(run.config))
+    if trains_in_place(placement):
+        return None
+    argv, env = worker_command(run.id, str(store.workspace), placement)
+    log.info("Run %s trains on %s in %d process(es) here (%d in all): %s", run.id, ",".join(placement.devices),
+             placement.nproc, placement.world_size, " ".join(argv))
+    from core.runs.worker import Heartbeat
+
+    with Heartbeat(store, run.id), open(os.path.join(run.run_dir, "ranks.out"), "ab") as out:
+        child = subprocess.Popen(argv, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=subprocess.STDOUT)
+        try:
+            code = child.wait()
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)  # torchrun passes it on to every rank
+            code = child.wait()
+    return settle(store, run.id, code)
+
+
+def settle(store: RunStore, run_id: str, code: int) -> RunRecord:
+    """After the children: a run no rank ended (one was killed, so torchrun ended the rest) is interrupted."""
+    run = store.get(run_id)
+    if run is not None and run.status == "running":
+        log.warning("Run %s: its training processes ended (exit code %s) before it finished", run_id, code)
+        store.update(run_id, status="interrupted", ended_at=time.time(), error=LOST_RANK[0], error_fix=LOST_RANK[1],
+                     error_kind="interrupted", resume_requested=False)
+    return store.get(run_id)
+
+
+def train_rank(store: RunStore, run_id: str) -> int:
+    """One of the run's processes (`--rank-process`): the worker claimed the run; this trains its share."""
+    from core.runs.worker import _execute, log_to_run_folder
+
+    run = store.get(run_id)
+    if run is None or run.status != "running":
+        log.error("Run %s is not running; rank %d has nothing to train", run_id, rank())
+        return 1
+    if not is_main():
+        muted = RecordingStore(store)
+        _execute(muted, run)
+        return 1 if muted.status == "failed" else 0  # a failure ends every rank at once (torchrun)
+    handler = log_to_run_folder(run)
+    try:
+        ended = _execute(store, run)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    return 0 if ended is not None and ended.status in ("completed", "stopped") else 1
+
+
+class RecordingStore(MutedStore):
+    """A muted store that remembers the last status its rank would have written (to set the exit code)."""
+
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self.status: str | None = None
+
+    def __getattr__(self, name: str):
+        if name == "update":
+            return self._update
+        return super().__getattr__(name)
+
+    def _update(self, run_id, db=None, **values) -> None:
+        self.status = values.get("status", self.status)
