@@ -177,3 +177,24 @@ def test_the_label_page_learner_suggests_for_every_unlabelled_row_and_estimates_
     for row in range(20):
         store.set_label(project.id, row, "positive" if row != 3 else "negative")
     assert "'negative' 1 more" in learner.learn(tmp_path / "ws", project.id, model=str(tiny_bert))["problem"]
+
+
+def test_the_label_page_preselects_a_zero_shot_suggestion_before_any_model_knows_the_labels(empty_workspace,
+                                                                                             open_page):
+    from core.data.saved import SAMPLE_DIR
+    from core.data.texts import load_texts
+    from core.labels.store import LabelStore
+    from tests.pagetext import assert_no_error
+
+    store = LabelStore(empty_workspace)
+    project = store.create_project("feedback", load_texts(SAMPLE_DIR / "unlabelled_feedback.txt", "text", ""))
+    for name in ("positive", "negative"):
+        store.add_label(project.id, name)
+    at = open_page("label").run()
+    assert_no_error(at)
+    at.toggle(key=f"label_zero_shot-{project.id}-positive|negative").set_value(True).run()
+    assert_no_error(at)
+    chosen = [b.label for b in at.button if b.key and b.key.startswith("give-") and b.proto.type == "primary"]
+    assert len(chosen) == 1 and chosen[0] in ("positive", "negative")  # the suggestion, preselected
+    at.toggle(key=f"label_learn-{project.id}").set_value(True).run()  # too few labels: says so, never fails
+    assert_no_error(at)
