@@ -23,11 +23,22 @@ def describe_task(report: DataReport, data: LabelledTexts) -> None:
             if data.text_pair_column else "")
     report.task_reason = f"Each row has one label from the column '{data.label_column}'.{pair}".strip() \
         if data.label_column else pair.strip()
+    if getattr(data, "task", "single-label") != "single-label":  # several labels, or a score
+        from core.data.task_report import describe_other_task
+
+        describe_other_task(report, data)
+        report.task_reason = (report.task_reason + pair).strip()
 
 
-def task_problems(report: DataReport) -> list[Problem]:
+def task_problems(report: DataReport, general: list[Problem] | None = None) -> list[Problem]:
+    """The general findings (those that fit the task), then the task's own."""
+    general = list(general or [])
+    if report.task != "single-label":
+        from core.data.task_report import other_task_problems
+
+        general = other_task_problems(report, general)
     found = [_blank_pairs(report)]
-    return [p for p in found if p is not None]
+    return general + [p for p in found if p is not None]
 
 
 def _blank_pairs(report: DataReport) -> Problem | None:

@@ -40,16 +40,18 @@ def load_tokenizer(model: str, *, trust_remote_code: bool = False) -> Any:
 
 
 def load_classifier(model: str, labels: list[str], *, lora: bool = False, lora_r: int = 8,
-                    trust_remote_code: bool = False) -> tuple[Any, Any]:
+                    trust_remote_code: bool = False, problem_type: str | None = None) -> tuple[Any, Any]:
     """`model` as a sequence classifier over `labels` (in that order), and its tokenizer.
 
-    The saved model's config carries the user's label names, so its pipeline answers with them.
+    The saved model's config carries the user's label names, so its pipeline answers with them; `problem_type`
+    ("multi_label_classification", "regression": one output named `labels[0]`) sets its loss and its pipeline's
+    activation.
     """
-    names = _check_labels(labels)
+    names = [str(label) for label in labels] if problem_type == "regression" else _check_labels(labels)
     folder = resolve_model(model, trust_remote_code=trust_remote_code)
     _require_safetensors(folder, display_name(model))
     tokenizer = load_tokenizer(str(folder), trust_remote_code=trust_remote_code)
-    net = _load_sequence_classifier(folder, names, trust_remote_code, display_name(model))
+    net = _load_sequence_classifier(folder, names, trust_remote_code, display_name(model), problem_type)
     _set_padding(net, tokenizer, is_decoder(read_config(folder)))
     if lora:
         net = wrap_lora(net, lora_r)
@@ -80,10 +82,12 @@ def _require_safetensors(folder: Path, name: str) -> None:
                      "The folder is incomplete: copy or download the model again, or pick another model.")
 
 
-def _load_sequence_classifier(folder: Path, labels: list[str], trust_remote_code: bool, name: str) -> Any:
+def _load_sequence_classifier(folder: Path, labels: list[str], trust_remote_code: bool, name: str,
+                              problem_type: str | None = None) -> Any:
     from transformers import AutoModelForSequenceClassification
 
-    kwargs = dict(num_labels=len(labels), id2label=dict(enumerate(labels)),
+    kwargs = dict(num_labels=len(labels), id2label=dict(enumerate(labels)), **(
+                  {"problem_type": problem_type} if problem_type else {}),
                   label2id={name: i for i, name in enumerate(labels)}, use_safetensors=True,
                   trust_remote_code=trust_remote_code, output_loading_info=True,
                   # a checkpoint fine-tuned on another number of labels gets a fresh head instead of an error

@@ -33,6 +33,10 @@ def usable_rows(data: LabelledTexts, known_labels: list[str]) -> tuple[LabelledT
 
 def evaluate(predictor: Predictor, data: LabelledTexts, rows_name: str = "rows of this file") -> dict[str, Any]:
     """Scores of the model on `data`; `rows` holds each text with its true and predicted label."""
+    if getattr(predictor, "task", "single-label") != "single-label":  # several labels, or a score
+        from core.serve.task_evaluate import evaluate_task
+
+        return evaluate_task(predictor, data, rows_name)
     rows_data, notes = usable_rows(data, predictor.labels)
     pairs = rows_data.text_pairs if predictor.pairs else None
     if predictor.pairs and pairs is None:

@@ -13,6 +13,8 @@ from core.errors import ModelError, RunError
 from core.store.run_folder import model_dir
 from core.store.runs import RunStore
 from core.train.inference import answer_table, load_saved, probabilities
+from core.train.task_answers import task_fields, task_of_config, task_table
+from core.train.thresholds import read_thresholds
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_LENGTH = 512  # for a folder that is not a run's: the most that most encoders take
@@ -26,11 +28,14 @@ class Prediction:
     probabilities: dict[str, float]   # every label, in the model's label order
     milliseconds: float
     text_pair: str | None = None  # the second text, for a model of pairs
+    labels: list[str] | None = None  # multi-label: every label over its threshold (none, one or several)
+    value: float | None = None  # regression: the predicted number
 
     def to_dict(self) -> dict[str, Any]:
         pair = {"text_pair": self.text_pair} if self.text_pair is not None else {}
+        task = {k: v for k, v in (("labels", self.labels), ("value", self.value)) if v is not None}
         return {"text": self.text, **pair, "label": self.label, "confidence": self.confidence,
-                "probabilities": self.probabilities, "milliseconds": self.milliseconds}
+                "probabilities": self.probabilities, "milliseconds": self.milliseconds, **task}
 
 
 class Answers:
@@ -46,10 +51,13 @@ class Answers:
         best = max(range(len(probs)), key=probs.__getitem__)
         return Prediction(text, self.labels[best], round(probs[best], 4),
                           {name: round(p, 4) for name, p in zip(self.labels, probs, strict=True)}, round(elapsed, 1),
-                          text_pair)
+                          text_pair, **task_fields(self, probs))
 
     def predict_table(self, texts: list[str], pairs: list[str] | None = None):
         """A DataFrame: text (and text_pair), predicted label, confidence, and one probability column per label."""
+        if getattr(self, "task", "single-label") != "single-label":  # the labels over threshold, or the number
+            return task_table(self.task, texts, self.probabilities(texts, pairs=pairs), self.labels, pairs,
+                              getattr(self, "thresholds", None))
         return answer_table(texts, self.probabilities(texts, pairs=pairs), self.labels, pairs)
 
 
@@ -70,6 +78,8 @@ class Predictor(Answers):
         self.model, self.tokenizer = load_saved(folder, self.device)
         id2label = self.model.config.id2label
         self.labels = [id2label[i] for i in range(len(id2label))]
+        self.task = task_of_config(self.model.config)  # single-label, multi-label or regression
+        self.thresholds = read_thresholds(folder, self.labels) if self.task == "multi-label" else None
         limit = getattr(self.tokenizer, "model_max_length", None) or DEFAULT_MAX_LENGTH
         self.max_length = max_length or run_max_length(folder) or min(DEFAULT_MAX_LENGTH, limit)
         self.pairs = takes_pairs(folder)  # trained on pairs of texts: every answer needs both

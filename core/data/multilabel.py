@@ -1,0 +1,117 @@
+"""Several labels per text: read from one column (separated, or JSON lists) or from several 0/1 columns."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pandas as pd
+
+from core.errors import DataError
+from core.wording import counted
+
+# the separators people put between tags, the Chinese full-width comma and enumeration comma included;
+# the comma last: a single label is likelier to hold a comma ("good, but slow") than a ';' or '|'
+SEPARATORS = (";", "|", "，", "、", "；", ",")
+TRUE_CELLS = {"1", "1.0", "true", "yes", "y", "是", "x"}
+FALSE_CELLS = {"0", "0.0", "false", "no", "n", "否", ""}
+
+
+def cell_text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else "" if value is None or pd.isna(value) else str(value).strip()
+
+
+def json_labels(cell: str) -> list[str] | None:
+    """The labels of a cell written as a JSON list ('["物流", "价格"]'); None when it is not one."""
+    if not (cell.startswith("[") and cell.endswith("]")):
+        return None
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    return unique([str(v).strip() for v in value if str(v).strip()])
+
+
+def unique(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(labels))
+
+
+def split_cell(cell: str, separator: str | None) -> list[str]:
+    """A cell's labels: a JSON list, or parts between separators; a blank cell has none."""
+    if not cell:
+        return []
+    found = json_labels(cell)
+    if found is not None:
+        return found
+    if separator is None:
+        return [cell]
+    return unique([part.strip() for part in cell.split(separator) if part.strip()])
+
+
+def find_separator(cells: list[str]) -> str | None:
+    """The separator that turns the column's cells into a few labels repeated across rows; None when none does.
+
+    A separator counts when it appears in at least 5% of the labelled cells (and twice) and splitting by it gives
+    fewer distinct labels than there are distinct cells: tags repeat, whole sentences with a comma do not.
+    """
+    filled = [c for c in cells if c]
+    if not filled:
+        return None
+    distinct = len(set(filled))
+    for separator in SEPARATORS:
+        holding = sum(separator in c for c in filled)
+        if holding < max(2, 0.05 * len(filled)):
+            continue
+        parts = Counter(p.strip() for c in filled for p in c.split(separator) if p.strip())
+        repeated = sum(n for n in parts.values() if n > 1) / max(1, sum(parts.values()))
+        if len(parts) < distinct and repeated >= 0.8:
+            return separator
+    return None
+
+
+def holds_json_lists(cells: list[str]) -> bool:
+    filled = [c for c in cells if c]
+    return bool(filled) and sum(json_labels(c) is not None for c in filled) >= 0.9 * len(filled)
+
+
+def zero_one_column(series: pd.Series) -> bool:
+    """Whether a column holds only 0/1 (or true/false, yes/no) and at least one 1."""
+    cells = {cell_text(v).casefold() for v in series.tolist()}
+    return cells <= TRUE_CELLS | FALSE_CELLS and bool(cells & TRUE_CELLS)
+
+
+def labels_from_columns(frame: pd.DataFrame, columns: list[str], source: str) -> list[list[str]]:
+    """Each row's labels: the names of the 0/1 columns holding a 1 in it."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"There is no column '{missing[0]}' in {source}.",
+                        f"Pick label columns among: {', '.join(map(str, frame.columns))}.")
+    if len(columns) < 2:
+        raise DataError("Several 0/1 label columns need at least two columns.",
+                        "Name two or more columns, for example --label-columns 物流,质量,价格.")
+    for column in columns:
+        bad = [i for i, v in enumerate(frame[column].tolist())
+               if cell_text(v).casefold() not in TRUE_CELLS | FALSE_CELLS]
+        if bad:
+            rows = ("row " if len(bad) == 1 else "rows ") + ", ".join(str(i + 2) for i in bad[:5]) + (
+            " and more" if len(bad) > 5 else "")
+            raise DataError(f"The label column '{column}' should hold only 0 or 1, but {counted(len(bad), 'row')} "
+                            f"of {source} ({rows}) hold{'s' if len(bad) == 1 else ''} something else, for example "
+                            f"'{cell_text(frame[column].iloc[bad[0]])}'.",
+                            "Write 1 where the label applies and 0 where it does not, or leave those columns out.")
+    marks = {c: [cell_text(v).casefold() in TRUE_CELLS for v in frame[c].tolist()] for c in columns}
+    return [[c for c in columns if marks[c][i]] for i in range(len(frame))]
+
+
+def label_set_names(label_sets: list[list[str]]) -> list[str]:
+    """Every label any row uses, in a stable order (numbers by value, words alphabetically)."""
+    from core.data.texts import label_names
+
+    return label_names(lab for labels in label_sets for lab in labels)
+
+
+def shown(labels: list[str]) -> str:
+    """A row's labels as one cell for tables and prediction files: '物流; 价格'."""
+    return "; ".join(labels)
