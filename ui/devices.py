@@ -55,3 +55,11 @@ def device_picker(ctx) -> None:
         count = nproc
     effective = config.batch_size * count * max(1, config.gradient_accumulation)
     st.caption(t("devices.effective_batch", batch=config.batch_size, devices=count, effective=effective))
+
+
+def batch_fit_note(run) -> None:
+    """Said under the run's progress when its batch did not fit and was halved (the effective batch unchanged)."""
+    fit = (run.results or {}).get("batch_fit")
+    if fit:
+        st.info(t("devices.batch_fit", asked=fit["asked"], used=fit["used"], accumulation=fit["gradient_accumulation"]),
+                icon=":material/memory:")

@@ -15,7 +15,7 @@ from core.store.runs import ACTIVE, RunRecord
 from ui import charts, t
 from ui import format as fmt
 from ui.big_data import sample_offer
-from ui.devices import device_picker
+from ui.devices import batch_fit_note, device_picker
 from ui.i18n import t_engine
 from ui.methods import baseline_note, method_picker
 from ui.progress import progress
@@ -109,6 +109,7 @@ def progress_section(ctx, run: RunRecord, train: list[dict]) -> None:
     cols[3].metric(t("train.memory"), fmt.size_mb(p.memory_mb) if p.memory_mb else "–")
     if run.device:
         st.caption(t("train.on_device", device=md(run.device)))
+    batch_fit_note(run)  # the batch was halved to fit: says so, with the effective batch kept
 
 
 def outcome_section(run: RunRecord) -> None:

@@ -45,17 +45,23 @@ def launch_if_needed(store: RunStore, run: RunRecord) -> RunRecord | None:
         except KeyboardInterrupt:
             child.send_signal(signal.SIGINT)  # torchrun passes it on to every rank
             code = child.wait()
-    return settle(store, run.id, code)
+    return settle(store, run, code)
 
 
-def settle(store: RunStore, run_id: str, code: int) -> RunRecord:
-    """After the children: a run no rank ended (one was killed, so torchrun ended the rest) is interrupted."""
-    run = store.get(run_id)
-    if run is not None and run.status == "running":
-        log.warning("Run %s: its training processes ended (exit code %s) before it finished", run_id, code)
-        store.update(run_id, status="interrupted", ended_at=time.time(), error=LOST_RANK[0], error_fix=LOST_RANK[1],
-                     error_kind="interrupted", resume_requested=False)
-    return store.get(run_id)
+def settle(store: RunStore, run: RunRecord, code: int) -> RunRecord:
+    """After the children: a run no rank ended (one was killed, so torchrun ended the rest) is interrupted.
+
+    Only while it is still this worker's claim: once rank 0 has ended it (stopped, say), it may already have been
+    resumed and claimed by a new worker while these processes were still exiting.
+    """
+    with store.transaction() as db:
+        row = db.execute("SELECT status, pid, started_at FROM runs WHERE id = ?", (run.id,)).fetchone()
+        if row is not None and row["status"] == "running" and (row["pid"], row["started_at"]) == (run.pid,
+                                                                                                run.started_at):
+            log.warning("Run %s: its training processes ended (exit code %s) before it finished", run.id, code)
+            store.update(run.id, db=db, status="interrupted", ended_at=time.time(), error=LOST_RANK[0],
+                         error_fix=LOST_RANK[1], error_kind="interrupted", resume_requested=False)
+    return store.get(run.id)
 
 
 def train_rank(store: RunStore, run_id: str) -> int:

@@ -61,11 +61,21 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     from core.train.tensorboard import field_tool_callbacks
 
     budget = time_budget_callback(config.time_budget) if config.time_budget else None  # ends with the best model
-    trainer = build_trainer(config, run_dir, model, tokenizer, data, [timer, recorder,
-                            *field_tool_callbacks(run_dir), *([budget] if budget else [])], device)
-    trainer.epoch_answers = answers = _epoch_answers(prepared, config)
-    with phases.time("train"):
-        trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    callbacks = [timer, recorder, *field_tool_callbacks(run_dir), *([budget] if budget else [])]
+    answers = _epoch_answers(prepared, config)
+
+    def make_trainer(fitted: TrainConfig):
+        made = build_trainer(fitted, run_dir, model, tokenizer, data, callbacks, device)
+        made.epoch_answers = answers
+        return made
+
+    from core.train import batch_fit
+
+    asked, config = config, batch_fit.start_config(store.workspace, config, device.label)  # the size that fitted
+    with phases.time("train"):  # out of memory at the start: half the batch, twice the accumulation, again
+        trainer, config = batch_fit.train_fitting(make_trainer, config, resume_from, store.workspace, device.label,
+                                                  lambda c: store.update(run.id, results={
+                                                      "estimate": estimate, "batch_fit": batch_fit.note(asked, c)}))
     results = {"stopped": recorder.stopped, "labels": prepared.labels, "train_rows": len(prepared.train),
                "text_column": prepared.train.text_column,
                "text_pair_column": prepared.train.text_pair_column,  # the model answers pairs of texts
@@ -80,7 +90,7 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     # the weights the training loss gave each label (None: not balanced), for the run's settings
     results["class_weights"] = ({name: round(w, 4) for name, w in zip(prepared.labels, data["weights"], strict=True)}
                                 if data["weights"] else None)
-    results.update(run_facts(config))  # world_size, devices, effective_batch_size
+    results.update(run_facts(config), batch_fit=batch_fit.note(asked, config))  # world_size, devices, batches
     if not is_main():  # one of several processes: rank 0 alone writes the model, its answers and results.json
         log.info("Process %d of %d trained its share; process 0 writes the model and the results",
                  rank(), results["world_size"])
