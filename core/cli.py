@@ -65,11 +65,17 @@ def _report_text(r: dict) -> str:
 # models -----------------------------------------------------------------------------------
 def cmd_models(args: argparse.Namespace) -> int:
     from core.models.catalogue import list_models
+    from core.models.sources import hub_endpoint, model_source, save_settings
     from core.store.workspace import models_dir
 
+    if args.hub_endpoint is not None or args.source is not None:  # saved for this workspace's later downloads
+        save_settings(args.workspace, hub_endpoint=args.hub_endpoint, source=args.source)
     cards = [c.to_dict() for c in list_models([models_dir(workspace_path(args.workspace))])]
-    _emit({"models": cards}, args.json, lambda p: "\n".join(
-        f"{c['id']:<40} {c['source']:<9} {'ready' if c['ready'] else 'download':<9} {c['name']}" for c in p["models"]))
+    where = {"hub_endpoint": hub_endpoint(args.workspace) or "https://huggingface.co",
+             "source": model_source(args.workspace)}
+    _emit({"models": cards, **where}, args.json, lambda p: "\n".join(
+        [f"{c['id']:<40} {c['source']:<9} {'ready' if c['ready'] else 'download':<9} {c['name']}"
+         for c in p["models"]] + [f"Model ids download from {p['source']} ({p['hub_endpoint']} for hf)."]))
     return 0
 
 
@@ -96,6 +102,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     store = RunStore(workspace_path(args.workspace))
     config = config_from_args(args)
+    if config.node_rank > 0:  # another machine of machine 0's run joins that run (core.runs.nodes)
+        from core.runs.nodes import join_run
+
+        run = join_run(store, config)
+        _emit({"run_id": run.id, "status": run.status}, args.json, lambda p: f"Run {p['run_id']}: {p['status']}.")
+        return 0
     if args.detach:
         run = submit(store, config)
         _emit({"run_id": run.id, "run_dir": run.run_dir, "status": run.status}, args.json,
@@ -322,7 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="default", help="Model whose tokenizer measures text lengths.")
     p.add_argument("--max-length", type=int, default=128)
     add_task_flags(p)
-    command("models", cmd_models, "List the models you can train.")
+    p = command("models", cmd_models, "List the models you can train.")
+    p.add_argument("--hub-endpoint", metavar="URL", help="Download Hub models from this mirror (e.g. "
+                   "https://hf-mirror.com), saved for this workspace; '' for huggingface.co. HF_ENDPOINT wins.")
+    p.add_argument("--source", choices=["hf", "modelscope"], help="Where model ids download from, saved for this "
+                   "workspace: the Hugging Face Hub (or its mirror) or ModelScope.")
     p = command("train", cmd_train, "Fine-tune a model on a labelled file.")
     p.add_argument("--detach", action="store_true", help="Queue the run and return at once.")
     p.add_argument("--config", help="A YAML settings file (saved from the Train page); flags given override it.")

@@ -64,3 +64,21 @@ def test_a_machine_without_gpus_trains_on_the_cpu_in_place():
 def test_a_device_this_machine_lacks_is_a_sentence():
     with pytest.raises(ConfigError, match="no device cuda:7"):
         place(TrainConfig(devices="cuda:7"), gpus(2))
+
+
+def test_another_machine_joins_machine_0s_running_run_with_its_own_devices(tmp_path):
+    from core.runs.nodes import shared_run, this_machines_part
+    from core.store.runs import RunRecord, RunStore
+
+    store = RunStore(tmp_path / "ws")
+    theirs = TrainConfig(devices="cuda:0,cuda:1", nnodes=2, rdzv_endpoint="node0:29500")
+    for run_id, status, endpoint in (("other", "running", "node9:1"), ("queued", "queued", "node0:29500"),
+                                     ("ours", "running", "node0:29500")):
+        store.add_run(RunRecord(id=run_id, name=run_id, status=status, run_dir=str(tmp_path / run_id), created_at=1.0,
+                                config={**theirs.to_dict(), "rdzv_endpoint": endpoint}))
+    mine = TrainConfig(devices="cuda:3", nnodes=2, node_rank=1, rdzv_endpoint="node0:29500")
+    run = shared_run(store, mine)
+    assert run is not None and run.id == "ours"  # the claimed run at this address, not a queued or another one
+    placement = place(this_machines_part(run, mine), gpus(4))
+    argv, _ = worker_command(run.id, "/ws", placement, python="python")
+    assert placement.devices == ["cuda:3"] and "--node-rank=1" in argv and "--rdzv-id=ours" in argv

@@ -27,6 +27,13 @@ LOST_RANK = ("One of the run's training processes ended unexpectedly (killed, ou
              "checkpoint.")
 
 
+def lost_peer(error: BaseException) -> bool:
+    """An error that says another process of the run went away mid-collective (gloo, NCCL, the c10d store)."""
+    text = str(error).lower()
+    return type(error).__name__ in ("DistBackendError", "DistNetworkError", "DistStoreError") or any(
+        words in text for words in ("connection closed by peer", "connection reset by peer", "broken pipe"))
+
+
 def launch_if_needed(store: RunStore, run: RunRecord) -> RunRecord | None:
     """Train the run in child processes when it needs them and return how it ended; None: train it here."""
     placement = place(TrainConfig.from_dict(run.config))

@@ -14,6 +14,7 @@ import time
 
 from core.errors import OutOfMemory, StudioError
 from core.runs.processes import HEARTBEAT_SECONDS
+from core.runs.ranks import LOST_RANK, lost_peer
 from core.runs.runner import INTERRUPTED, claim_device, release_claim, start_next
 from core.runs.standby import STANDBY_IDLE_SECONDS, leave_standby
 from core.store.run_folder import latest_checkpoint, log_path
@@ -27,6 +28,10 @@ def classify_failure(error: BaseException, device: str | None) -> StudioError:
     """Turn any exception from training into a StudioError with a plain sentence and a fix."""
     if isinstance(error, StudioError):
         return error
+    if lost_peer(error):  # another process of this run (another GPU, another machine) went away
+        lost = StudioError(*LOST_RANK)
+        lost.kind = "interrupted"
+        return lost
     text = str(error).lower()
     if isinstance(error, MemoryError) or "out of memory" in text or type(error).__name__ == "OutOfMemoryError":
         return OutOfMemory(f"Training ran out of memory on {device or 'this device'}.",
@@ -102,7 +107,8 @@ def _execute(store: RunStore, run: RunRecord) -> RunRecord:
     except BaseException as error:  # noqa: BLE001 - every failure must end the run in a final state
         log.exception("Run %s failed", run.id)
         failure = classify_failure(error, store.get(run.id).device)
-        store.update(run.id, status="failed", ended_at=time.time(), error=failure.message, error_fix=failure.fix,
+        status = "interrupted" if failure.kind == "interrupted" else "failed"  # a lost rank: resumable
+        store.update(run.id, status=status, ended_at=time.time(), error=failure.message, error_fix=failure.fix,
                      error_kind=failure.kind, resume_requested=False)
     return store.get(run.id)
 
