@@ -12,6 +12,7 @@ from ui import format as fmt
 from ui import loaders, page_setup, t
 from ui.devices import devices_panel
 from ui.i18n import t_engine
+from ui.model_sources import fetch, sources_panel, suggestion_line
 from ui.widgets import estimate_panel, guard, md, next_step, remote_code_allowed, show_error
 
 ctx = page_setup()
@@ -35,6 +36,7 @@ def use_model(model_id: str) -> None:
     """Fetch (if needed) and describe a model, then make it the chosen one."""
     with st.spinner(t("model.fetching", id=model_id)):
         try:
+            fetch(model_id, remote_code_allowed())  # a Hub id: downloaded with a progress bar
             loaders.model_info(model_id)
         except StudioError as error:
             show_error(error)
@@ -82,10 +84,11 @@ def hub_section(expanded: bool) -> None:
         st.markdown(t("model.suggest_title"))
         for card in suggested_models():
             left, right = st.columns([4, 1])
-            left.markdown(f"**{md(card.id)}** · {languages(card.languages)}")
+            left.markdown(f"{suggestion_line(card)} · {languages(card.languages)}")
             if right.button(t("model.download_use"), key=f"hub-{card.id}"):
                 use_model(card.id)
         st.caption(t("train.remote_code_on" if remote_code_allowed() else "train.remote_code_off"))
+        sources_panel(ctx)  # the Hub, a mirror of it, or ModelScope
 
 
 with guard():

@@ -10,7 +10,7 @@ from typing import Any
 
 from core.errors import ModelError
 from core.models.inspect import ModelInfo, info_for_folder
-from core.models.languages import _SUGGESTION_TEXT, CHINESE_CAPABLE_MODELS, guess_languages
+from core.models.languages import _SUGGESTION_TEXT, CHINESE_CAPABLE_MODELS, SUGGESTION_SIZE_MB, guess_languages
 from core.models.resolve import BUILTIN_NAME, DEFAULT_MODEL, resolve_model
 from core.models.weights import PICKLE_WEIGHTS, safetensors_files
 
@@ -54,7 +54,8 @@ def list_models(extra_dirs: Iterable[str | Path] = (), *, cache_dir: str | Path 
 
 def suggested_models() -> list[ModelCard]:
     """Hub models worth downloading for Chinese data; shown to people who are online."""
-    return [ModelCard(id=repo, name=repo, source="hub", path=None, size_mb=None, parameters=None,
+    return [ModelCard(id=repo, name=repo, source="hub", path=None, size_mb=SUGGESTION_SIZE_MB.get(repo),
+                      parameters=None,
                       languages=guess_languages(repo, {}), ready=False,
                       description=_SUGGESTION_TEXT[repo] + " Downloaded on first use; needs the internet.")
             for repo in CHINESE_CAPABLE_MODELS]
