@@ -22,19 +22,25 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 SPACES = re.compile(r"\s{2,}")  # two or more spaces, tabs, line breaks (ideographic spaces too) in a row
 URL_MASK, EMAIL_MASK = "[URL]", "[EMAIL]"
 _FINDERS = {"html_entities": ENTITY, "html_tags": TAG, "urls": URL, "emails": EMAIL, "whitespace": SPACES}
-_SAMPLE = 200_000  # past this many texts the counts come from an evenly spread sample, scaled up
+_SAMPLE = 50_000  # past this many texts the counts come from an evenly spread sample, scaled up
+
+
+# a character each kind cannot do without: `in` is a hundred times cheaper than a regular expression, so only
+# the texts that hold it are searched (a 300,000-row file with no mess costs a few tenths of a second)
+_NEEDS = {"html_entities": ("&",), "html_tags": ("<",), "urls": ("http", "www.", "HTTP", "WWW."), "emails": ("@",),
+          "whitespace": ("  ", "\t", "\n", "\r", "\u3000")}
 
 
 def messy_counts(texts: list[str]) -> dict[str, int]:
     """How many texts hold each kind of mess (a text may count under several)."""
     step = max(1, len(texts) // _SAMPLE)
-    picked = texts[::step]
-    joined = "\n".join(picked)  # one pass per pattern over all texts: cheap, then per-text only where it matters
+    picked = [t for t in texts[::step] if isinstance(t, str)]
+    joined = "\x00".join(picked)  # one search in C rules a kind out for every text at once
     counts = {}
     for code, finder in _FINDERS.items():
-        hit = finder.search(joined.replace("\n", " ")) if code == "whitespace" else finder.search(joined)
-        # the joined search only rules a kind out; where it hits, each text is looked at on its own
-        counts[code] = sum(1 for t in picked if finder.search(t)) * step if hit else 0
+        needs = [n for n in _NEEDS[code] if n in joined]
+        candidates = [t for t in picked if any(n in t for n in needs)] if needs else []
+        counts[code] = sum(1 for t in candidates if finder.search(t)) * step
     return counts
 
 
