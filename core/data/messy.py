@@ -9,6 +9,7 @@ and leave their input untouched, as the fixes in core.data.fixes do.
 from __future__ import annotations
 
 import html
+import random
 import re
 
 from core.data.problems import Problem
@@ -22,7 +23,7 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 SPACES = re.compile(r"\s{2,}")  # two or more spaces, tabs, line breaks (ideographic spaces too) in a row
 URL_MASK, EMAIL_MASK = "[URL]", "[EMAIL]"
 _FINDERS = {"html_entities": ENTITY, "html_tags": TAG, "urls": URL, "emails": EMAIL, "whitespace": SPACES}
-_SAMPLE = 50_000  # past this many texts the counts come from an evenly spread sample, scaled up
+_SAMPLE = 50_000  # past this many texts the counts come from an random sample, scaled up
 
 
 # a character each kind cannot do without: `in` is a hundred times cheaper than a regular expression, so only
@@ -33,14 +34,15 @@ _NEEDS = {"html_entities": ("&",), "html_tags": ("<",), "urls": ("http", "www.",
 
 def messy_counts(texts: list[str]) -> dict[str, int]:
     """How many texts hold each kind of mess (a text may count under several)."""
-    step = max(1, len(texts) // _SAMPLE)
-    picked = [t for t in texts[::step] if isinstance(t, str)]
+    picked = texts if len(texts) <= _SAMPLE else random.Random(0).sample(texts, _SAMPLE)
+    scale = len(texts) / max(1, len(picked))
+    picked = [t for t in picked if isinstance(t, str)]
     joined = "\x00".join(picked)  # one search in C rules a kind out for every text at once
     counts = {}
     for code, finder in _FINDERS.items():
         needs = [n for n in _NEEDS[code] if n in joined]
         candidates = [t for t in picked if any(n in t for n in needs)] if needs else []
-        counts[code] = sum(1 for t in candidates if finder.search(t)) * step
+        counts[code] = round(sum(1 for t in candidates if finder.search(t)) * scale)
     return counts
 
 
