@@ -65,3 +65,22 @@ def test_the_train_page_on_a_cpu_shows_the_cpu_and_its_processes(empty_workspace
     assert_no_error(at)
     assert "CPU" in page_text(at) and not at.multiselect
     assert any(n.label == "Processes on the CPU" for n in at.number_input)
+
+
+def test_a_run_in_two_processes_says_so_with_its_effective_batch(empty_workspace, open_page, no_workers):
+    import dataclasses
+    import os
+    import time
+
+    from core.runs.runner import create_run
+    from core.store.runs import RunStore
+
+    store = RunStore(empty_workspace)
+    config = dataclasses.replace(load_choices(empty_workspace).config, devices="cpu", nproc=2, batch_size=4)
+    run = create_run(store, config)
+    now = time.time()
+    store.update(run.id, status="running", pid=os.getpid(), heartbeat=now, started_at=now - 5, global_step=2,
+                 max_steps=40, device="Test CPU (8 GB)")
+    at = open_page("train").run()
+    assert_no_error(at)
+    assert "Trains in 2 processes on cpu: 4 texts each, 8 per step." in page_text(at)

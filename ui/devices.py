@@ -57,8 +57,17 @@ def device_picker(ctx) -> None:
     st.caption(t("devices.effective_batch", batch=config.batch_size, devices=count, effective=effective))
 
 
-def batch_fit_note(run) -> None:
-    """Said under the run's progress when its batch did not fit and was halved (the effective batch unchanged)."""
+def run_devices_note(run) -> None:
+    """Under the run's progress: the processes it trains in (when several), and a batch halved to fit."""
+    from core.runs.launcher import placement_facts
+
+    facts = placement_facts(run.config, run.results)
+    if facts["world_size"] > 1:
+        config = run.config
+        effective = (config.get("batch_size") or 0) * facts["world_size"] * max(1, config.get("gradient_accumulation")
+                                                                                or 1)
+        st.caption(t("devices.run_on", n=facts["world_size"], devices=", ".join(facts["devices"]),
+                     batch=config.get("batch_size"), effective=effective))
     fit = (run.results or {}).get("batch_fit")
     if fit:
         st.info(t("devices.batch_fit", asked=fit["asked"], used=fit["used"], accumulation=fit["gradient_accumulation"]),

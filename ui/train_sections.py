@@ -15,7 +15,7 @@ from core.store.runs import ACTIVE, RunRecord
 from ui import charts, t
 from ui import format as fmt
 from ui.big_data import sample_offer
-from ui.devices import batch_fit_note, device_picker
+from ui.devices import device_picker, run_devices_note
 from ui.i18n import t_engine
 from ui.methods import baseline_note, method_picker
 from ui.progress import progress
@@ -109,7 +109,7 @@ def progress_section(ctx, run: RunRecord, train: list[dict]) -> None:
     cols[3].metric(t("train.memory"), fmt.size_mb(p.memory_mb) if p.memory_mb else "–")
     if run.device:
         st.caption(t("train.on_device", device=md(run.device)))
-    batch_fit_note(run)  # the batch was halved to fit: says so, with the effective batch kept
+    run_devices_note(run)  # several processes, and a batch halved to fit (the effective batch kept)
 
 
 def outcome_section(run: RunRecord) -> None:
@@ -171,7 +171,9 @@ def charts_section(run: RunRecord, train: list[dict], evals: list[dict]) -> None
     left, right = st.columns(2)
     left.plotly_chart(charts.loss_figure(train, evals), key=f"loss-{run.id}")
     if evals:
-        right.plotly_chart(charts.metrics_figure(evals), key=f"scores-{run.id}")
+        from ui.task_pages import task_metrics_figure  # micro/macro-F1, or MAE and Spearman
+
+        right.plotly_chart(task_metrics_figure(evals) or charts.metrics_figure(evals), key=f"scores-{run.id}")
     else:
         right.caption(t("train.first_eval"))
 
