@@ -58,3 +58,29 @@ def test_export_command_reports_agreement_and_size(finished_workspace, tmp_path)
     saved = json.loads((finished_workspace / "runs" / run.id / "export" / "onnx" / "export.json").read_text())
     assert saved["checks"]["fp32"]["passed"] and saved["sizes_mb"]["fp32"] > 0 and saved["int8_file"] is None
     assert main(["export", "--run", "no-such-run", "--workspace", str(finished_workspace)]) == 1
+
+
+def test_int8_can_keep_the_sensitive_products_in_fp32_and_stays_closer(exported, tmp_path):
+    """The fallback int8 (first layer and feed-forward outputs in fp32) answers closer to PyTorch than all int8."""
+    import shutil
+
+    from core.serve.onnx_export import FP32, INT8, _quantize, _sensitive_nodes
+    from core.serve.onnx_predict import OnnxPredictor
+    from core.serve.predictor import Predictor
+    from core.store.run_folder import model_dir
+
+    run, _, out = exported
+    kept = _sensitive_nodes(out / FP32)
+    assert any("layer.0/" in n for n in kept) and any("layer.1/output/dense" in n for n in kept)
+    assert not any("layer.1/attention" in n for n in kept)
+    texts = [f"the film was {w} and the acting {v}" for w in ("good", "bad", "dull", "lovely", "awful")
+             for v in ("great", "poor", "fine", "terrible")]
+    reference = Predictor(model_dir(run.run_dir), device="cpu").probabilities(texts)
+    errors = []
+    for keep in ([], kept):
+        folder = tmp_path / f"keep{len(keep)}"
+        shutil.copytree(out, folder)
+        _quantize(folder / FP32, folder / INT8, keep)
+        answers = OnnxPredictor(folder, int8=True).probabilities(texts)
+        errors.append(sum(abs(a - b) for r, p in zip(reference, answers) for a, b in zip(r, p)))
+    assert errors[1] < errors[0]

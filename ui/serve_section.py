@@ -89,5 +89,7 @@ def export_table(result: dict) -> None:
         if not c.get("passed"):
             st.warning(t("serve.export_failed", kind=kind), icon=":material/warning:")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if result.get("int8_kept_fp32"):
+        st.caption(t("serve.int8_kept", count=result["int8_kept_fp32"]))
     if result.get("pytorch_mb"):
         st.caption(t("serve.pytorch_size", size=f"{result['pytorch_mb']:.1f}"))

@@ -42,4 +42,6 @@ def summary(result: dict) -> str:
         share = "n/a" if c["agreement"] is None else f"{c['agreement']:.2%}"
         lines.append(f"  {kind}: {size} MB, agreement {share}, largest difference {c['max_difference']:.2g}"
                      f" -> {'ok' if c['passed'] else 'NOT OK'}")
+    if result.get("int8_kept_fp32"):
+        lines.append(f"  int8 keeps {result['int8_kept_fp32']} sensitive parts in fp32 (all-int8 missed the goal)")
     return "\n".join(lines)
