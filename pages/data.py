@@ -15,6 +15,7 @@ from core.train.scale import val_rows_for
 from ui import charts, loaders, page_setup, t
 from ui.i18n import t_engine
 from ui.labelling import label_button
+from ui.task_pages import task_of_config, task_picker, task_report
 from ui.task_views import pair_column_picker
 from ui.uploads import dataset_label, new_upload
 from ui.widgets import guard, md, next_step, show_error
@@ -132,12 +133,13 @@ def report_section(text_column: str, label_column: str) -> None:
     with st.spinner(t("data.checking")):
         try:
             report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length,
-                                             config.text_pair_column)
+                                             config.text_pair_column, task_of_config(config))
         except ModelError:
             st.caption(t("data.no_tokenizer"))
             report, lengths = loaders.report(config.data, text_column, label_column, None, max_length,
-                                             config.text_pair_column)
+                                             config.text_pair_column, task_of_config(config))
     st.subheader(t("data.report"))
+    task_report(report)  # several labels per text, or a score: why, and its picture
     if report.text_pair_column:
         st.caption(t("data.pair_reason", first=md(report.text_column), second=md(report.text_pair_column)))
     cols = st.columns(4)
@@ -229,6 +231,7 @@ with guard():
         st.info(t_engine("data.read_warning", warning), icon=":material/info:")
     text_column, label_column = column_pickers([str(c) for c in table.frame.columns])
     pair_column_picker(ctx, [str(c) for c in table.frame.columns], text_column, label_column)
+    task_picker(ctx, [str(c) for c in table.frame.columns], text_column)
     st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.config.data).name)))
     st.dataframe(table.frame.head(200), hide_index=True, height=230)
     report_section(text_column, label_column)

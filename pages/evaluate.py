@@ -19,6 +19,7 @@ from ui.evaluate_sections import (
     validation,
 )
 from ui.methods import baseline_note
+from ui.task_pages import evaluate_task, run_task
 from ui.widgets import guard, next_step, show_error
 
 ctx = page_setup()
@@ -31,6 +32,10 @@ with guard():
         next_step("pages/train.py", "try.go_train")
         st.stop()
     run = pick_run(ctx, runs)
+    if run_task(run) != "single-label":  # several labels per text, or a score: their own scores and pictures
+        evaluate_task(run)
+        next_step("pages/try.py", "evaluate.next")
+        st.stop()
     parts = own_parts(run)  # the test rows first when the run kept some apart: they give the honest score
     source = st.radio(t("evaluate.on"), [*parts, "file"], horizontal=True,
                       format_func=lambda s: t(f"evaluate.on.{s}"), key=f"evaluate_source-{len(parts)}")

@@ -12,6 +12,7 @@ from ui import charts, loaders, page_setup, t
 from ui import format as fmt
 from ui.long_texts import read_whole
 from ui.presenter import answerer, int8_available
+from ui.task_pages import task_answer
 from ui.task_views import pair_section, second_texts
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
@@ -105,6 +106,8 @@ def sentence_section(predictor, run: RunRecord) -> None:
     prediction = predictor.predict(text)
     if not ctx.choices.tried:
         ctx.update(tried=True)
+    if task_answer(prediction, predictor, run):  # several labels with their thresholds, or a number
+        return
     left, right = st.columns([1, 2])
     with left:
         st.caption(t("try.label"))
@@ -155,7 +158,8 @@ def batch_table_layout(table) -> dict:
               "predicted": st.column_config.TextColumn(t("evaluate.col.predicted")),
               "confidence": fmt.percent_column(t("evaluate.col.confidence"))}
     config.update({c: fmt.percent_column(c, bar=False) for c in probabilities})
-    return {"column_order": ["predicted", "confidence", *probabilities, "text"], "column_config": config}
+    order = [c for c in ["predicted", "confidence", *probabilities, "text"] if c in table.columns]
+    return {"column_order": order, "column_config": config}
 
 
 with guard():

@@ -23,6 +23,7 @@ from core.runs.worker import execute
 from core.serve.predictor import Predictor
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
+from tests.pagetext import assert_no_error, page_text
 from tests.tiny import FILLER, NEGATIVE, POSITIVE, build_tiny_bert
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
@@ -99,7 +100,8 @@ def test_the_data_check_counts_labels_and_names_the_task_problems(tmp_path):
     assert report.task_details["no_label_rows"] == 2 and "no_label_rows" in {p.code for p in report.problems}
 
 
-def test_a_tiny_multi_label_run_saves_thresholds_and_answers_sets_of_labels(tmp_path, capsys):
+def test_a_tiny_multi_label_run_saves_thresholds_and_answers_sets_of_labels(tmp_path, capsys, monkeypatch,
+                                                                           open_page):
     import torch
 
     torch.manual_seed(0)
@@ -135,6 +137,26 @@ def test_a_tiny_multi_label_run_saves_thresholds_and_answers_sets_of_labels(tmp_
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert {"micro_f1", "macro_f1", "per_class", "thresholds"} <= set(report) and report["rows"] == 200
     assert report["per_class"]["up"]["support"] == 100
+    # the pages: Evaluate's per-label table, Try's bars with the thresholds and the labels given
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
+    at = open_page("evaluate").run()
+    assert_no_error(at, "evaluate")
+    assert "Each label" in page_text(at) and any(m.label == "Micro-F1" for m in at.metric)
+    at = open_page("try").run()
+    at.text_input[0].input(row["text"]).run()
+    assert_no_error(at, "try")
+    shown = "; ".join(answer.labels) or "(no label)"
+    assert f"## {shown}" in page_text(at) and "threshold" in page_text(at)
+
+
+def test_the_data_page_shows_the_detected_task_and_counts_per_label(empty_workspace, open_page):
+    at = open_page("data").run()
+    sample = next(o for o in at.selectbox[0].options if "support_tickets_zh" in o)
+    at.selectbox[0].set_value(sample).run()
+    assert_no_error(at, "data")
+    text = page_text(at)
+    assert "Several labels per text" in text and "separated by '、'" in text
+    assert any("物流" in json.loads(c.proto.spec)["data"][0]["x"] for c in at.get("plotly_chart"))  # counts per label
 
 
 def test_packaged_model_learns_tags_and_scores_end_to_end(tmp_path):

@@ -21,6 +21,7 @@ from core.serve.predictor import Predictor
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
 from core.train.task_metrics import regression_report
+from tests.pagetext import assert_no_error, page_text
 from tests.tiny import FILLER, NEGATIVE, POSITIVE, build_tiny_bert
 
 
@@ -80,14 +81,14 @@ def test_regression_scores():
     assert report["r2"] == pytest.approx(1 - 0.5 / 5) and regression_report([1, 2], [3, 3])["pearson"] is None
 
 
-def test_a_tiny_regression_run_answers_in_the_scores_own_units(tmp_path, capsys):
+def test_a_tiny_regression_run_answers_in_the_scores_own_units(tmp_path, capsys, monkeypatch, open_page):
     import torch
 
     torch.manual_seed(0)
     model = build_tiny_bert(tmp_path / "bert")
     data = write_scored(tmp_path / "scores.csv")
     store = RunStore(tmp_path / "ws")
-    config = TrainConfig.from_preset("quick", data=str(data), model=str(model), epochs=6, batch_size=16,
+    config = TrainConfig.from_preset("quick", data=str(data), model=str(model), epochs=4, batch_size=16,
                                      learning_rate=3e-3, max_length=16, seed=3)
     run = create_run(store, config)
     assert claim_device(store, run.id, os.getpid())
@@ -112,3 +113,12 @@ def test_a_tiny_regression_run_answers_in_the_scores_own_units(tmp_path, capsys)
     assert main(["evaluate", *ws, "--data", str(data)]) == 0
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert {"mae", "rmse", "pearson", "spearman", "r2"} <= set(report) and report["rows"] == 160
+    # the pages: Evaluate's scores and scatter, Try's number on the scores' scale
+    monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
+    at = open_page("evaluate").run()
+    assert_no_error(at, "evaluate")
+    assert "The largest errors" in page_text(at) and any(m.label == "Spearman" for m in at.metric)
+    at = open_page("try").run()
+    at.text_input[0].input(row["text"]).run()
+    assert_no_error(at, "try")
+    assert f"## {row['predicted']:.2f}" in page_text(at) and "from 1 to 5" in page_text(at)

@@ -47,15 +47,20 @@ def table(path: str):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _texts(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
-           pair: str | None = None):
+           pair: str | None = None, task: tuple | None = None):
     from core.data.texts import load_texts
 
+    if task:  # (task, label columns, separator): several labels per text or a score (core.data.task_texts)
+        from core.data.task_texts import load_task_texts
+
+        return load_task_texts(path, text_column, label_column, pair, *task)
     return load_texts(path, text_column, label_column, pair)
 
 
-def texts(path: str, text_column: str | None, label_column: str | None, pair: str | None = None):
+def texts(path: str, text_column: str | None, label_column: str | None, pair: str | None = None,
+          task: tuple | None = None):
     """The file's texts and labels (core.data.LabelledTexts) for the chosen columns; `pair`: the second texts'."""
-    return _texts(str(path), file_stamp(path), text_column or None, label_column, pair)
+    return _texts(str(path), file_stamp(path), text_column or None, label_column, pair, task)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -71,10 +76,10 @@ def tokenizer(model: str) -> Any:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_column: str | None,
-            model: str | None, max_length: int, pair: str | None = None):
+            model: str | None, max_length: int, pair: str | None = None, task: tuple | None = None):
     from core.data.check import add_model_advice, build_report
 
-    data = texts(path, text_column, label_column, pair)
+    data = texts(path, text_column, label_column, pair, task)
     tok = tokenizer(model) if model else None
     report = build_report(data, tok, max_length)
     if model:
@@ -87,9 +92,10 @@ def _report(path: str, stamp: tuple[int, int], text_column: str | None, label_co
 
 
 def report(path: str, text_column: str | None, label_column: str | None, model: str | None, max_length: int,
-           pair: str | None = None):
-    """The data report and the token length of each text (None without a tokenizer)."""
-    return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length, pair)
+           pair: str | None = None, task: tuple | None = None):
+    """The data report and the token length of each text (None without a tokenizer); `task`: (task, label
+    columns, separator) to read several labels per text or a score."""
+    return _report(str(path), file_stamp(path), text_column or None, label_column, model, max_length, pair, task)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

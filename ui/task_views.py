@@ -25,6 +25,10 @@ def pair_section(predictor, run) -> None:
         st.caption(t("try.pair_hint"))
         return
     prediction = predictor.predict(first, second)
+    from ui.task_pages import task_answer
+
+    if task_answer(prediction, predictor, run, key="pair_task_answer"):  # several labels, or a number
+        return
     answer, bars = st.columns([1, 2])
     with answer:
         st.caption(t("try.label"))

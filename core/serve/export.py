@@ -86,6 +86,10 @@ def predict_script(run_dir: str | Path) -> str:
     template = PAIRS_TEMPLATE if read_results(Path(run_dir)).get("text_pair_column") else PREDICT_TEMPLATE
     if read_results(Path(run_dir)).get("method") in ("quick", "few-shot"):  # encoder + head: sentence-transformers
         template = PREDICT_TEMPLATE.with_name("predict_embeddings.py.tmpl")
+    if read_results(Path(run_dir)).get("task") in ("multi-label", "regression"):  # a sigmoid per label, or none
+        from core.serve.task_card import task_predict_script
+
+        return task_predict_script(read_results(Path(run_dir)), names)
     return template.read_text(encoding="utf-8").format(example=EXAMPLE, labels=names)
 
 

@@ -32,6 +32,10 @@ def model_card(run_dir: str | Path, *, name_files: bool = False) -> str:
     labels = _labels(run_dir, results)
     sections = [_card_header(config, run_dir, name_files), _card_labels(labels, results), _card_metrics(results),
                 _card_usage(results), _card_settings(config), behaviour_section(run_dir)]
+    if results.get("task") in ("multi-label", "regression"):  # several labels per text, or a score
+        from core.serve.task_card import task_sections
+
+        sections[1:4] = task_sections(results, labels)
     return "\n\n".join(s for s in sections if s) + "\n"
 
 

@@ -28,7 +28,7 @@ def evaluate_task(predictor: Any, data, rows_name: str = "rows of this file") ->
     if predictor.task == "regression":
         table.insert(where, "label", rows.scores)
         table["error"] = (table["predicted"] - table["label"]).round(4)
-        report = regression_report(rows.scores, [a[0] for a in answers])
+        report = {**regression_report(rows.scores, [a[0] for a in answers]), "labels": list(predictor.labels)}
     else:
         known = set(predictor.labels)
         unknown = sorted({lab for s in rows.label_sets for lab in s} - known)

@@ -84,7 +84,7 @@ def scored(rows, answers: list[list[float]], prepared, path: Path, rows_name: st
     if prepared.task == "regression":
         table.insert(where, "label", truth)
         table["error"] = (table["predicted"] - table["label"]).round(4)
-        report = regression_report(truth, [a[0] for a in answers])
+        report = {**regression_report(truth, [a[0] for a in answers]), "labels": list(prepared.labels)}
     else:
         table.insert(where, "label", [shown(s) for s in rows.label_sets])
         report = multilabel_report(truth, answers, prepared.labels, thresholds, rows_name)
