@@ -54,14 +54,16 @@ def sample(pool, per_class: int, seed: int):
     return pd.concat(parts).sample(frac=1.0, random_state=seed)
 
 
-def one_run(workspace: Path, train_file: Path, scored_file: Path, method: str, seed: int, epochs: float) -> dict:
+def one_run(workspace: Path, train_file: Path, scored_file: Path, method: str, seed: int, epochs: float,
+            pairs: int = 20) -> dict:
     from core.runs.runner import claim_device, create_run
     from core.runs.worker import execute
     from core.store.runs import RunStore
     from core.train.config import TrainConfig
 
     store = RunStore(workspace)
-    settings = {"epochs": epochs, "batch_size": 16} if method == "fine-tune" else {"batch_size": 16}
+    settings = {"epochs": epochs, "batch_size": 16} if method == "fine-tune" else {"batch_size": 16,
+                                                                                   "few_shot_pairs": pairs}
     config = TrainConfig.from_preset("balanced", data=str(train_file), val_data=str(scored_file), method=method,
                                      seed=seed, **settings)
     run = create_run(store, config)
@@ -99,6 +101,7 @@ def main() -> int:
     parser.add_argument("--seeds", default="42,43,44")
     parser.add_argument("--methods", default="fine-tune,few-shot,quick")
     parser.add_argument("--eval-rows", type=int, default=0, help="Score on at most this many rows (0 = all).")
+    parser.add_argument("--few-shot-pairs", type=int, default=20, help="SetFit's pairs per text (num_iterations).")
     parser.add_argument("--fine-tune-epochs", type=float, default=10,
                         help="Epochs of the fine-tune runs (a few steps each at these sizes).")
     args = parser.parse_args()
@@ -124,7 +127,8 @@ def main() -> int:
                     train_file = work / f"{name}-{per_class}-{seed}.csv"
                     sample(pool, per_class, seed).to_csv(train_file, index=False)
                     for method in args.methods.split(","):
-                        result = one_run(work / "ws", train_file, scored_file, method, seed, args.fine_tune_epochs)
+                        result = one_run(work / "ws", train_file, scored_file, method, seed, args.fine_tune_epochs,
+                                         args.few_shot_pairs)
                         runs.setdefault(method, []).append(result)
                         if method == "quick":  # again, with the texts' embeddings in the cache now
                             again = one_run(work / "ws", train_file, scored_file, method, seed, 1)
