@@ -20,6 +20,8 @@ from core.data.task_texts import load_task_texts
 from core.errors import DataError
 from core.runs.runner import claim_device, create_run
 from core.runs.worker import execute
+from core.serve.export import predict_script
+from core.serve.model_card import model_card
 from core.serve.predictor import Predictor
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
@@ -137,6 +139,8 @@ def test_a_tiny_multi_label_run_saves_thresholds_and_answers_sets_of_labels(tmp_
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert {"micro_f1", "macro_f1", "per_class", "thresholds"} <= set(report) and report["rows"] == 200
     assert report["per_class"]["up"]["support"] == 100
+    script, card = predict_script(run.run_dir), model_card(run.run_dir)  # the zip says how plain transformers answers
+    assert "top_k=None" in script and "thresholds.json" in script and "Micro F1" in card and "thresholds.json" in card
     # the pages: Evaluate's per-label table, Try's bars with the thresholds and the labels given
     monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
     at = open_page("evaluate").run()

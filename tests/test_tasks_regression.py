@@ -17,6 +17,8 @@ from core.data.task_texts import load_task_texts
 from core.errors import DataError
 from core.runs.runner import claim_device, create_run
 from core.runs.worker import execute
+from core.serve.export import predict_script
+from core.serve.model_card import model_card
 from core.serve.predictor import Predictor
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
@@ -113,6 +115,8 @@ def test_a_tiny_regression_run_answers_in_the_scores_own_units(tmp_path, capsys,
     assert main(["evaluate", *ws, "--data", str(data)]) == 0
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert {"mae", "rmse", "pearson", "spearman", "r2"} <= set(report) and report["rows"] == 160
+    script, card = predict_script(run.run_dir), model_card(run.run_dir)  # the zip says how plain transformers answers
+    assert "function_to_apply=\"none\"" in script and "function_to_apply=\"none\"" in card and "Spearman" in card
     # the pages: Evaluate's scores and scatter, Try's number on the scores' scale
     monkeypatch.setenv("STUDIO_WORKSPACE", str(tmp_path / "ws"))
     at = open_page("evaluate").run()
