@@ -47,7 +47,7 @@ def device_picker(ctx) -> None:
             ctx.update(devices=value)
         count = max(1, len(picked))
     else:
-        st.caption(t("train.on_device", device=md(device_line(found[-1]))))
+        st.caption(t("train.on_device", device=device_line(found[-1])))  # its name escaped inside
         nproc = int(st.number_input(t("devices.nproc"), min_value=1, max_value=max(1, found[-1]["cores"]),
                                     value=min(config.nproc, max(1, found[-1]["cores"])), help=t("devices.nproc_help")))
         if nproc != config.nproc:
