@@ -145,3 +145,26 @@ def test_try_reads_a_long_text_in_windows_when_switched_on(finished_workspace, o
     assert_no_error(at)
     whole = Windowed(Predictor(Path(run.run_dir) / "model", device="cpu"), stride).predict(text)
     assert f"## {whole.label}" in page_text(at)
+
+
+def test_the_exported_predict_py_reads_long_texts_in_windows_as_the_studio_does(finished_run_workspace, tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("onnxruntime")
+    from core.serve.onnx_export import export_onnx
+    from core.serve.onnx_predict import OnnxPredictor
+    from core.serve.predictor import Predictor
+    from core.serve.windows import Windowed
+
+    run = RunStore(finished_run_workspace).list_runs()[0]
+    export_onnx(run.run_dir, "none", tmp_path)
+    text = " ".join(["the film was quite boring and bad"] * 3 + ["a lovely great wonderful story"] * 6)
+    studio = Windowed(Predictor(Path(run.run_dir) / "model", device="cpu"), 5).probabilities([text])[0]
+    onnx = OnnxPredictor(tmp_path)
+    onnx.window_stride = 5
+    assert onnx.probabilities([text])[0] == pytest.approx(studio, abs=1e-4)
+    alone = subprocess.run([sys.executable, str(tmp_path / "predict.py"), "--window-stride", "5", text],
+                           capture_output=True, text=True, check=True, cwd=tmp_path)
+    answer = json.loads(alone.stdout.strip().splitlines()[-1])
+    assert max(answer["probabilities"].values()) == pytest.approx(max(studio), abs=1e-3)

@@ -18,6 +18,7 @@ from core.serve.onnx_predict import SETTINGS, OnnxPredictor
 from core.serve.predictor import Predictor
 from core.serve.validation import PREDICTIONS, read_predictions
 from core.store.run_folder import model_dir, write_json
+from core.train.long_texts import truncation_of
 
 log = logging.getLogger(__name__)
 FP32, INT8 = "model.onnx", "model.int8.onnx"
@@ -52,7 +53,8 @@ def export_onnx(run_dir: str | Path, quantize: str | None = None, out: str | Pat
     predictor.tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
     settings = {"labels": predictor.labels, "max_length": predictor.max_length,
                 "pad_id": predictor.tokenizer.pad_token_id or 0, "pairs": bool(getattr(predictor, "pairs", False)),
-                "fp32_file": FP32, "int8_file": None}
+                "fp32_file": FP32, "int8_file": None,
+                "truncation": truncation_of(predictor.tokenizer)}  # predict.py cuts long texts as training did
     write_json(folder / SETTINGS, settings)
     shutil.copyfile(Path(__file__).with_name("onnx_predict.py"), folder / "predict.py")
     texts, pairs = _validation_texts(run_dir)
