@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from core.data.files import read_table
 from core.data.multilabel import (
     cell_text,
@@ -82,20 +84,27 @@ def load_task_texts(path: str | Path, text_column: str | None = None, label_colu
     data = load_texts(path, text_column, label_column, text_pair_column)
     if task == "single-label" or label_column == "":
         return data
-    frame = read_table(path).frame
-    found = _zero_one_columns(frame, data) if label_column is None and task in ("auto", "multi-label") else []
-    if len(found) >= 2 and (data.label_column is None or data.label_column in found):
-        return _multi(data, labels_from_columns(frame, found, name), found, None,
-                      f"the columns {', '.join(found)} hold only 0 and 1, one per label")
+    # the file is read a second time only when other columns matter (0/1 label columns, a score column not taken
+    # for labels): the label column's own cells are in `data` already, as the strings they were read as
+    frame = None
+    ones = data.label_column is None or zero_one_column(pd.Series(data.labels, dtype=object))
+    if label_column is None and task in ("auto", "multi-label") and ones:
+        frame = read_table(path).frame
+        found = _zero_one_columns(frame, data)
+        if len(found) >= 2 and (data.label_column is None or data.label_column in found):
+            return _multi(data, labels_from_columns(frame, found, name), found, None,
+                          f"the columns {', '.join(found)} hold only 0 and 1, one per label")
     if data.label_column is None and label_column is None and task in ("auto", "regression"):
+        frame = frame if frame is not None else read_table(path).frame
         data.label_column = _score_column(frame, data)  # scores with fractions are never taken for labels
-        if data.label_column:
-            data.warnings = [w for w in data.warnings if not w.startswith("No label column was found")]
         if data.label_column is None:
             return data
-    if data.label_column is None:
+        data.warnings = [w for w in data.warnings if not w.startswith("No label column was found")]
+        cells = [cell_text(v) for v in frame[data.label_column].tolist()]
+    elif data.label_column is None:
         return data
-    cells = [cell_text(v) for v in frame[data.label_column].tolist()]
+    else:
+        cells = [cell_text(v) for v in data.labels]
     chosen, reason, sep = _detect(cells, data.label_column, task, separator)
     if chosen == "multi-label":
         return _multi(data, [split_cell(c, sep) for c in cells], [data.label_column], sep, reason)
