@@ -95,3 +95,16 @@ def test_the_train_page_offers_a_sample_first_when_the_run_is_long(empty_workspa
     assert "stratified sample of 5,000 rows" in messages(at, "info")
     at.button(key="big_use_all").click().run()
     assert load_choices(empty_workspace).config.sample_rows == 0
+
+
+def test_the_label_table_reads_one_page_at_a_time(tmp_path):
+    from core.data.texts import load_texts
+    from core.labels.store import LabelStore
+
+    path = tmp_path / "texts.csv"
+    pd.DataFrame({"text": [f"text number {i}" for i in range(1_200)]}).to_csv(path, index=False)
+    store = LabelStore(tmp_path / "workspace")
+    project = store.create_project("paging", load_texts(path, "text", ""))
+    second = store.rows(project.id, limit=501, offset=500)
+    assert len(second) == 501 and second["text"].iloc[0] == "text number 500"
+    assert store.rows(project.id, limit=501, offset=1_000)["text"].tolist()[-1] == "text number 1199"

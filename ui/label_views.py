@@ -134,7 +134,8 @@ def table_view(ctx, project: Project, names: list[str]) -> None:
                                    format_func=lambda n: t("label.any_label") if n is None else n)
     search = search_column.text_input(t("label.search"), key=f"label_search-{project.id}",
                                       placeholder=t("label.search_placeholder"))
-    found = ctx.labels.rows(project.id, which, label, search, limit=TABLE_LIMIT + 1)
+    page = int(st.session_state.get(f"label_page-{project.id}-{which}-{label}-{search}", 1))
+    found = ctx.labels.rows(project.id, which, label, search, limit=TABLE_LIMIT + 1, offset=(page - 1) * TABLE_LIMIT)
     if found.empty:
         st.info(t("label.no_rows"), icon=":material/filter_alt_off:")
         return
@@ -147,8 +148,10 @@ def table_view(ctx, project: Project, names: list[str]) -> None:
         column_config={"n": st.column_config.NumberColumn("#", width=56),
                        "text": st.column_config.TextColumn(t("label.col_text"), width="large"),
                        "label": st.column_config.SelectboxColumn(t("label.col_label"), options=names, width="medium")})
-    if len(found) > TABLE_LIMIT:
-        st.caption(t("label.table_limit", n=TABLE_LIMIT))
+    if len(found) > TABLE_LIMIT or page > 1:  # more rows than one page: page through them, each page one query
+        st.number_input(t("label.page"), min_value=1, max_value=page + (len(found) > TABLE_LIMIT), step=1,
+                        key=f"label_page-{project.id}-{which}-{label}-{search}", help=t("label.page_help",
+                                                                                       n=TABLE_LIMIT))
     changes, versions = table_changes(shown, edited)
     save_column, bulk_column, bulk_button, undo_column = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
     if save_column.button(t("label.save", n=len(changes)), type="primary", disabled=not changes,

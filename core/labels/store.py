@@ -276,7 +276,7 @@ class LabelStore:
         return Progress(labelled=total - counts.get(None, 0), total=total, per_label=per_label)
 
     def rows(self, project: int, filter: str = "all", label: str | None = None, search: str = "",
-             limit: int | None = None):
+             limit: int | None = None, offset: int = 0):
         """The table view: columns row, text, label, version, updated_at.
 
         `filter` is "all", "unlabelled" or "labelled"; `label` keeps one label's rows; `search` keeps
@@ -287,8 +287,8 @@ class LabelStore:
         where, args = row_filter(filter, label, search)
         query = (f'SELECT "row", text, label, version, updated_at FROM label_rows WHERE project_id = ?{where} '
                  'ORDER BY "row"')
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
+        if limit is not None:  # one page of the table, read by SQL: 100,000 rows are never all loaded
+            query += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
         with self._connect() as db:
             records = [dict(r) for r in db.execute(query, [int(project), *args])]
         return pd.DataFrame(records, columns=["row", "text", "label", "version", "updated_at"])
