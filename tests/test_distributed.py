@@ -2,7 +2,7 @@
 rank 0 alone writing, every row once per epoch, Stop reaching every rank, a killed rank, Resume.
 
 Each torchrun start costs a few seconds of imports per process on 2 cores: the runs are tiny (tiny BERT, 80 rows,
-max length 16) and there are four starts in all.
+max length 16) and there are four torchrun starts in all.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -100,7 +99,7 @@ def rank_pid(store: RunStore, run_id: str, wanted: int) -> int | None:
 
 def test_stop_reaches_every_rank_a_killed_rank_interrupts_and_resume_finishes(tmp_path, toy):
     store = RunStore(tmp_path / "ws")
-    run = submit(store, config(toy, nproc=2, epochs=30, batch_size=2, learning_rate=1e-3))  # 480 steps
+    run = submit(store, config(toy, nproc=2, epochs=15, batch_size=2, learning_rate=1e-3))  # 240 steps
     wait_for(lambda: store.get(run.id).global_step >= 5, "training to start", deadline=180, store=store,
              run_id=run.id)
     stop_run(store, run.id)
@@ -108,7 +107,7 @@ def test_stop_reaches_every_rank_a_killed_rank_interrupts_and_resume_finishes(tm
     stopped = store.get(run.id)
     assert stopped.status == "stopped", stopped.error
     at_stop = checkpoint_steps(run.run_dir)
-    assert at_stop and max(at_stop) < 480
+    assert at_stop and max(at_stop) < 240
 
     resume_run(store, run.id)
     wait_for(lambda: store.get(run.id).status != "queued" and store.get(run.id).global_step > max(at_stop),
@@ -127,5 +126,4 @@ def test_stop_reaches_every_rank_a_killed_rank_interrupts_and_resume_finishes(tm
              store=store, run_id=run.id)
     done = store.get(run.id)
     assert done.status == "completed", done.error
-    assert done.resumed_from_step == checkpoint and done.global_step == 480
-    time.sleep(0.1)
+    assert done.resumed_from_step == checkpoint and done.global_step == 240

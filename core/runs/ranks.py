@@ -18,7 +18,7 @@ from core.runs.launcher import place, trains_in_place, worker_command
 from core.runs.processes import PROJECT_ROOT
 from core.store.runs import RunRecord, RunStore
 from core.train.config import TrainConfig
-from core.train.distributed import MutedStore, is_main, rank
+from core.train.distributed import MutedStore, is_main, rank, world_size
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ LOST_RANK = ("One of the run's training processes ended unexpectedly (killed, ou
 
 def lost_peer(error: BaseException) -> bool:
     """An error that says another process of the run went away mid-collective (gloo, NCCL, the c10d store)."""
+    if world_size() == 1:
+        return False  # one process: nobody else to lose
     text = str(error).lower()
     return type(error).__name__ in ("DistBackendError", "DistNetworkError", "DistStoreError") or any(
         words in text for words in ("connection closed by peer", "connection reset by peer", "broken pipe"))
