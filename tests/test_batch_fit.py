@@ -49,8 +49,8 @@ def train(store: RunStore, model: Path, data: Path):
     return execute(store, store.get(run.id))
 
 
-def test_out_of_memory_at_the_start_halves_the_batch_and_keeps_the_effective_one(tmp_path, small_device, empty_workspace,
-                                                                                  open_page):
+def test_out_of_memory_at_the_start_halves_the_batch_and_keeps_the_effective_one(tmp_path, small_device,
+                                                                                  empty_workspace, open_page):
     model, data = build_tiny_bert(tmp_path / "bert"), write_toy_csv(tmp_path / "toy.csv", rows=80)
     store = RunStore(empty_workspace)
     done = train(store, model, data)
