@@ -85,7 +85,9 @@ def trains_in_place(placement: Placement) -> bool:
 def worker_command(run_id: str, workspace: str, placement: Placement,
                    python: str = sys.executable) -> tuple[list[str], dict[str, str]]:
     """The argv and the extra environment that train this run on this machine."""
-    env = {"CUDA_VISIBLE_DEVICES": visible_devices(placement), "PYTHONUNBUFFERED": "1"}
+    # nvidia-smi numbers GPUs in PCI order, CUDA fastest first unless told: the same order, so cuda:N is one GPU
+    env = {"CUDA_VISIBLE_DEVICES": visible_devices(placement), "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+           "PYTHONUNBUFFERED": "1"}
     if not placement.on_gpu:
         env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // placement.nproc))  # the cores shared out
     entry = ["-m", "core.runs.worker", run_id, "--rank-process", "--workspace", str(workspace)]
