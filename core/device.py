@@ -72,6 +72,7 @@ def free_gpus(devices: list[dict], min_free_share: float = 0.5) -> list[str]:
 
 
 def _torch_gpus() -> list[dict] | None:
+    os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # nvidia-smi's numbering, which the launcher pins by
     try:
         import torch
 
