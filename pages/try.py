@@ -10,6 +10,7 @@ from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
 from ui import format as fmt
+from ui.batch_file import label_file
 from ui.long_texts import read_whole
 from ui.presenter import answerer, int8_available
 from ui.task_pages import task_answer
@@ -140,13 +141,12 @@ def file_section(predictor, run: RunRecord) -> None:
     texts = [v if isinstance(v, str) else "" for v in table.frame[column].tolist()]
     pairs = second_texts(table.frame, column) if predictor.pairs else None
     key = (str(path), run.id, column)
-    if st.session_state.get("_try_table_key") != key:
-        with st.spinner(t("try.batch_running", n=len(texts))):
-            st.session_state["_try_table"] = predictor.predict_table(texts, pairs)
+    if st.session_state.get("_try_table_key") != key:  # streamed into a CSV in the workspace, with progress
+        st.session_state["_try_table"] = label_file(predictor, texts, pairs, ctx.workspace, str(path))
         st.session_state["_try_table_key"] = key
-    result = st.session_state["_try_table"]
+    result, out = st.session_state["_try_table"]
     st.dataframe(result, hide_index=True, height=300, **batch_table_layout(result))
-    st.download_button(t("try.download"), result.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("try.download"), out.read_bytes(),
                        file_name=f"{Path(st.session_state['try_upload'].name).stem}-predictions.csv", mime="text/csv",
                        icon=":material/download:")
 

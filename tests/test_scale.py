@@ -108,3 +108,23 @@ def test_the_label_table_reads_one_page_at_a_time(tmp_path):
     second = store.rows(project.id, limit=501, offset=500)
     assert len(second) == 501 and second["text"].iloc[0] == "text number 500"
     assert store.rows(project.id, limit=501, offset=1_000)["text"].tolist()[-1] == "text number 1199"
+
+
+def test_a_whole_file_is_labelled_in_chunks_straight_into_a_csv(finished_run_workspace, tmp_path, monkeypatch):
+    from core.serve import batch_file
+    from core.serve.batch_file import predict_to_csv
+    from core.serve.predictor import Predictor
+
+    monkeypatch.setattr(batch_file, "CHUNK", 400)  # the file's shape, at a test's size
+    monkeypatch.setattr(batch_file, "PREVIEW", 500)
+
+    run = RunStore(finished_run_workspace).list_runs()[0]
+    predictor = Predictor(Path(run.run_dir) / "model", device="cpu")
+    texts = [f"{w} film" for w in (POSITIVE + NEGATIVE) * 70][:1_000]
+    seen = []
+    preview, counts = predict_to_csv(predictor, texts, None, tmp_path / "out.csv", lambda d, n: seen.append((d, n)))
+    assert seen == [(400, 1_000), (800, 1_000), (1_000, 1_000)]
+    written = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig")
+    whole = predictor.predict_table(texts)
+    assert len(written) == 1_000 and (written["predicted"] == whole["predicted"]).all()
+    assert len(preview) == 500 and sum(counts.values()) == 1_000
