@@ -130,7 +130,8 @@ def problem_text(problem, report) -> str:
 def report_section(text_column: str, label_column: str) -> None:
     config = ctx.config
     max_length = config.max_length
-    with st.spinner(t("data.checking")):
+    rows = len(loaders.table(config.data).frame)  # read already (cached): the spinner says what the check does
+    with st.spinner(t("data.checking_big", rows=f"{rows:,}") if rows >= 50_000 else t("data.checking")):
         try:
             report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length,
                                              config.text_pair_column, task_of_config(config))
