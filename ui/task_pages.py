@@ -212,7 +212,8 @@ def threshold_bars(probabilities: dict[str, float], thresholds: dict[str, float]
     over = [probabilities[n] >= thresholds.get(n, 0.5) for n in names]
     fig = go.Figure(go.Bar(x=[probabilities[n] for n in names], y=[plain(n) for n in names], orientation="h",
                            marker_color=[GREEN if o else BLUE for o in over],
-                           text=[fmt.percent(probabilities[n]) for n in names], textposition="auto", name=""))
+                           text=[fmt.percent(probabilities[n]) for n in names], textposition="auto", name="",
+                           showlegend=False))
     fig.add_scatter(x=[thresholds.get(n, 0.5) for n in names], y=[plain(n) for n in names], mode="markers",
                     marker=dict(symbol="line-ns", size=26, line=dict(width=3, color=ORANGE)), name=t("task.threshold"))
     fig.update_layout(xaxis=dict(range=[0, 1], tickformat=".0%"),

@@ -35,7 +35,8 @@ def evaluate_task(predictor: Any, data, rows_name: str = "rows of this file") ->
         if unknown:
             notes.append(f"Labels the model never learned were left out of the rows' labels: {', '.join(unknown[:5])}.")
         truth = [[1 if name in set(s) else 0 for name in predictor.labels] for s in rows.label_sets]
-        table.insert(where, "label", [shown([lab for lab in s if lab in known]) for s in rows.label_sets])
+        # in the model's label order, as the predicted column: equal sets read as equal cells
+        table.insert(where, "label", [shown([n for n in predictor.labels if n in set(s)]) for s in rows.label_sets])
         report = multilabel_report(truth, answers, predictor.labels, predictor.thresholds, rows_name)
     report["warnings"] = notes + rows.warnings + report["warnings"]
     report["rows_table"] = table

@@ -86,7 +86,8 @@ def scored(rows, answers: list[list[float]], prepared, path: Path, rows_name: st
         table["error"] = (table["predicted"] - table["label"]).round(4)
         report = {**regression_report(truth, [a[0] for a in answers]), "labels": list(prepared.labels)}
     else:
-        table.insert(where, "label", [shown(s) for s in rows.label_sets])
+        # in the model's label order, as the predicted column: equal sets read as equal cells
+        table.insert(where, "label", [shown([n for n in prepared.labels if n in set(s)]) for s in rows.label_sets])
         report = multilabel_report(truth, answers, prepared.labels, thresholds, rows_name)
     table.to_csv(path, index=False)
     return report
