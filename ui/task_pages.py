@@ -102,6 +102,20 @@ def task_metrics_figure(evals: list[dict]) -> go.Figure | None:
     return fig
 
 
+def task_outcome(results: dict) -> None:
+    """The finished run's headline on the Train page: the test rows' scores when it kept some apart."""
+    task = results.get("task")
+    scores = results.get("test_metrics") or results.get("metrics") or {}
+    part = t("task.on_test") if results.get("test_metrics") else t("task.on_validation")
+    if task == "multi-label" and scores.get("micro_f1") is not None:
+        st.success(t("task.done_multilabel", micro=fmt.percent(scores["micro_f1"]),
+                     macro=fmt.percent(scores.get("macro_f1")), part=part), icon=":material/check_circle:")
+    elif task == "regression" and scores.get("mae") is not None:
+        spearman = "–" if scores.get("spearman") is None else f"{scores['spearman']:.2f}"
+        st.success(t("task.done_regression", mae=f"{scores['mae']:.2f}", spearman=spearman, part=part),
+                   icon=":material/check_circle:")
+
+
 # Evaluate --------------------------------------------------------------------------------------------------------
 def evaluate_task(run) -> None:
     """A multi-label or regression run's own scores: the test rows first when it kept some apart."""

@@ -124,6 +124,10 @@ def outcome_section(run: RunRecord) -> None:
         elif accuracy is not None:
             st.success(t("train.done", accuracy=f"{accuracy:.1%}", f1=f"{(f1 or 0):.1%}"),
                        icon=":material/check_circle:")
+        else:  # several labels per text, or a score: their own headline
+            from ui.task_pages import task_outcome
+
+            task_outcome(results)
         baseline_note(results)  # the run beside a TF-IDF baseline trained on the same rows
         weights = results.get("class_weights")
         if weights and len(set(weights.values())) > 1:  # balanced classes: the weights differ, say how
