@@ -12,6 +12,7 @@ import logging
 import zipfile
 from pathlib import Path
 
+from core.data.big_csv import read_big_csv
 from core.data.delimited import read_delimited
 from core.data.encodings import decode
 from core.data.jsonfiles import read_json, read_jsonl
@@ -104,6 +105,9 @@ def _is_xlsx(raw: bytes) -> bool:
 
 
 def _read_text_file(path: Path, raw: bytes, file_format: str) -> Table:
+    fast = read_big_csv(path, raw, file_format)  # a big UTF-8 table: pyarrow, straight from the bytes
+    if fast is not None:
+        return fast
     decoded = decode(raw)
     text, encoding, warnings = decoded.text.replace("\r\n", "\n"), decoded.encoding, []
     if file_format == "jsonl":
