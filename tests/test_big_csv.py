@@ -9,7 +9,7 @@ from core.data import big_csv
 from core.data.files import read_table
 
 FILES = {
-    "plain.csv": "text,label\nA lovely film,positive\n\"Dull, and long\",negative\n,positive\nGreat acting,\n".encode(),
+    "plain.csv": b"text,label\nA lovely film,positive\n\"Dull, and long\",negative\n,positive\nGreat acting,\n",
     "bom.tsv": b"\xef\xbb\xbftext\tlabel\nA lovely film\tpositive\nDull\tnegative\n",
     "headerless.csv": b"What a wonderful film it was to watch,positive\nA dull and empty story,negative\n",
     "quotes.csv": b'text,label\n"Dull film,negative\nGreat film,positive\n',
