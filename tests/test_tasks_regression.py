@@ -115,6 +115,12 @@ def test_a_tiny_regression_run_answers_in_the_scores_own_units(tmp_path, capsys,
     assert main(["evaluate", *ws, "--data", str(data)]) == 0
     report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert {"mae", "rmse", "pearson", "spearman", "r2"} <= set(report) and report["rows"] == 160
+    from fastapi.testclient import TestClient
+
+    from core.serve.service import create_app
+
+    served = TestClient(create_app(predictor, {"run_id": run.id})).post("/predict", json={"texts": [row["text"]]})
+    assert served.json()["predictions"][0]["value"] == pytest.approx(row["predicted"], abs=1e-3)  # the service too
     script, card = predict_script(run.run_dir), model_card(run.run_dir)  # the zip says how plain transformers answers
     assert "function_to_apply=\"none\"" in script and "function_to_apply=\"none\"" in card and "Spearman" in card
     # the pages: Evaluate's scores and scatter, Try's number on the scores' scale

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.train.task_answers import task_fields
+
 log = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 MAX_BODY_BYTES = 1_000_000   # a request body larger than this is refused before it is read whole
@@ -69,7 +71,8 @@ def create_app(predictor: Any, info: dict[str, Any], limits: Limits | None = Non
         started = time.perf_counter()
         probs = await batcher.answer(texts, pairs)
         return {"model": info.get("run_id"), "labels": list(predictor.labels),
-                "predictions": [answer(predictor.labels, p) for p in probs],
+                # several labels: also "labels" over their thresholds; a score: also "value"
+                "predictions": [{**answer(predictor.labels, p), **task_fields(predictor, p)} for p in probs],
                 "milliseconds": round((time.perf_counter() - started) * 1000, 2)}
 
     return app
