@@ -170,12 +170,12 @@ def test_packaged_model_learns_tags_and_scores_end_to_end(tmp_path):
 
     store = RunStore(tmp_path / "ws")
     folders, metrics = {}, {}
-    for name, rows, settings in (("support_tickets_en.csv", 160, {"learning_rate": 3e-4, "epochs": 4}),
-                                 ("rated_reviews_en.csv", 160, {"learning_rate": 2e-4, "epochs": 3})):
+    for name, rows, settings in (("support_tickets_en.csv", 120, {"learning_rate": 3e-4, "epochs": 3}),
+                                 ("rated_reviews_en.csv", 120, {"learning_rate": 3e-4, "epochs": 3})):
         part = tmp_path / name
         table = pd.read_csv(SAMPLES / name, encoding="utf-8-sig", dtype=str)
         table.head(rows).to_csv(part, index=False)
-        config = TrainConfig.from_preset("quick", data=str(part), max_length=40, batch_size=16, seed=1,
+        config = TrainConfig.from_preset("quick", data=str(part), max_length=32, batch_size=16, seed=1,
                                          test_fraction=0.25, val_fraction=0.15, **settings)
         run = create_run(store, config)
         assert claim_device(store, run.id, os.getpid())
