@@ -13,6 +13,16 @@ def counted(n: int, noun: str, verb_one: str = "", verb_many: str = "") -> str:
     return f"{words} {verb}" if verb else words
 
 
+def listed(items: list, most: int = 5) -> str:
+    """'a, b, c' or 'a, b, c, d, e and more': a message names a few examples, never a thousand."""
+    return ", ".join(map(str, items[:most])) + (" and more" if len(items) > most else "")
+
+
+def file_rows(indexes: list[int]) -> str:
+    """'row 4' or 'rows 4, 8': 0-based data rows as a spreadsheet numbers them (the header is row 1)."""
+    return ("row " if len(indexes) == 1 else "rows ") + listed([i + 2 for i in indexes])
+
+
 def shown_value(value: Any, missing: object = None) -> str:
     """A setting's value as text: one column type, so a table of settings draws the same everywhere."""
     if value is missing and missing is not None:

@@ -8,7 +8,7 @@ from collections import Counter
 import pandas as pd
 
 from core.errors import DataError
-from core.wording import counted
+from core.wording import counted, file_rows
 
 # the separators people put between tags, the Chinese full-width comma and enumeration comma included;
 # the comma last: a single label is likelier to hold a comma ("good, but slow") than a ';' or '|'
@@ -95,8 +95,7 @@ def labels_from_columns(frame: pd.DataFrame, columns: list[str], source: str) ->
         bad = [i for i, v in enumerate(frame[column].tolist())
                if cell_text(v).casefold() not in TRUE_CELLS | FALSE_CELLS]
         if bad:
-            rows = ("row " if len(bad) == 1 else "rows ") + ", ".join(str(i + 2) for i in bad[:5]) + (
-            " and more" if len(bad) > 5 else "")
+            rows = file_rows(bad)
             raise DataError(f"The label column '{column}' should hold only 0 or 1, but {counted(len(bad), 'row')} "
                             f"of {source} ({rows}) hold{'s' if len(bad) == 1 else ''} something else, for example "
                             f"'{cell_text(frame[column].iloc[bad[0]])}'.",

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.wording import counted
+from core.wording import counted, listed
 
 if TYPE_CHECKING:
     from core.data.check import DataReport
@@ -59,11 +59,11 @@ def _small_classes(report: DataReport, trainable: dict[str, int]) -> Problem | N
     small = report.small_classes
     if not small or len(trainable) < 2:
         return None
-    listed = ", ".join(f"'{k}' ({trainable[k]})" for k in small[:5]) + (" and more" if len(small) > 5 else "")
+    named = listed([f"'{k}' ({trainable[k]})" for k in small])
     severity = "error" if min(trainable[k] for k in small) < 2 else "warning"
-    message = (f"The label {listed} has too few rows to learn from and to hold some out for validation."
+    message = (f"The label {named} has too few rows to learn from and to hold some out for validation."
                if len(small) == 1 else
-               f"{len(small)} labels have too few rows to learn from and to hold some out for validation: {listed}.")
+               f"{len(small)} labels have too few rows to learn from and to hold some out for validation: {named}.")
     return Problem(severity, "small_classes", message,
                    f"Add rows so that each label has at least {MIN_CLASS_ROWS}, or drop these labels.", len(small))
 

@@ -7,7 +7,7 @@ import re
 
 from core.data.columns import column_key
 from core.errors import DataError
-from core.wording import counted
+from core.wording import counted, file_rows
 
 # names a column of numbers to learn as a score goes by; a column named 'label' with 1..4 stays classes
 SCORE_NAMES = ("score", "rating", "ratings", "stars", "star", "grade", "value", "target", "points", "similarity",
@@ -51,8 +51,7 @@ def read_scores(cells: list[str], column: str, source: str) -> list[float | None
     values = [as_number(c) for c in cells]
     bad = [i for i, v in enumerate(values) if v is not None and math.isnan(v)]
     if bad:
-        rows = ("row " if len(bad) == 1 else "rows ") + ", ".join(str(i + 2) for i in bad[:5]) + (
-            " and more" if len(bad) > 5 else "")
+        rows = file_rows(bad)
         raise DataError(f"The score column '{column}' of {source} must hold numbers, but "
                         f"{counted(len(bad), 'row')} ({rows}) hold{'s' if len(bad) == 1 else ''} text, "
                         f"for example '{cells[bad[0]]}'.",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from core.data.multilabel import label_set_names
 from core.data.problems import MIN_CLASS_ROWS, Problem
-from core.wording import counted
+from core.wording import counted, listed
 
 if TYPE_CHECKING:
     from core.data.check import DataReport
@@ -108,8 +108,8 @@ def _rare_labels(report: DataReport) -> Problem | None:
     rare = report.task_details.get("rare_labels") or []
     if not rare:
         return None
-    listed = ", ".join(f"'{n}' ({report.label_counts[n]})" for n in rare[:5]) + (" and more" if len(rare) > 5 else "")
-    return Problem("warning", "rare_labels", f"Few rows have the label{'s' if len(rare) > 1 else ''} {listed}.",
+    named = listed([f"'{n}' ({report.label_counts[n]})" for n in rare])
+    return Problem("warning", "rare_labels", f"Few rows have the label{'s' if len(rare) > 1 else ''} {named}.",
                    f"Add rows so that each label is on at least {MIN_CLASS_ROWS}.", len(rare))
 
 

@@ -23,22 +23,26 @@ class EpochAnswers:
         self.pairs = list(pairs) if pairs is not None else None
         self.by_step: dict[int, list[list[float]]] = {}
 
-    def evaluate(self, trainer: Any, prefix: str = "eval") -> dict[str, float]:
-        """What the Trainer's own evaluate returns and tells its callbacks, computed our way."""
-        import numpy as np
-
-        begun = time.perf_counter()
+    def answer_rows(self, trainer: Any) -> list[list[float]]:
+        """The model's answers to the validation rows, in eval mode and full precision, then put back as it was."""
         model = trainer.accelerator.unwrap_model(trainer.model)
         was_training = model.training
         model.eval()  # no dropout: the answers must be the saved model's
         wrapped = _without_autocast(model)
         try:
-            probs = probabilities(model, trainer.processing_class, self.texts, self.max_length, str(model.device),
-                                  pairs=self.pairs)
+            return probabilities(model, trainer.processing_class, self.texts, self.max_length, str(model.device),
+                                 pairs=self.pairs)
         finally:
             model.train(was_training)
             if wrapped is not None:
                 model.forward = wrapped
+
+    def evaluate(self, trainer: Any, prefix: str = "eval") -> dict[str, float]:
+        """What the Trainer's own evaluate returns and tells its callbacks, computed our way."""
+        import numpy as np
+
+        begun = time.perf_counter()
+        probs = self.answer_rows(trainer)
         self.by_step[trainer.state.global_step] = probs
         seconds = time.perf_counter() - begun
         predicted = np.argmax(np.asarray(probs), axis=-1)

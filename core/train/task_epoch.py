@@ -7,8 +7,7 @@ import math
 import time
 from typing import Any
 
-from core.train.epoch_eval import EpochAnswers, _without_autocast
-from core.train.inference import probabilities
+from core.train.epoch_eval import EpochAnswers
 from core.train.task_metrics import epoch_scores
 
 
@@ -21,17 +20,7 @@ class TaskEpochAnswers(EpochAnswers):
 
     def evaluate(self, trainer: Any, prefix: str = "eval") -> dict[str, float]:
         begun = time.perf_counter()
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        was_training = model.training
-        model.eval()
-        wrapped = _without_autocast(model)
-        try:
-            answers = probabilities(model, trainer.processing_class, self.texts, self.max_length, str(model.device),
-                                    pairs=self.pairs)
-        finally:
-            model.train(was_training)
-            if wrapped is not None:
-                model.forward = wrapped
+        answers = self.answer_rows(trainer)
         if self.task == "regression":  # the model learns (score - mean) / std; its answers are shown as scores
             mean, std = self.scale
             answers = [[a[0] * std + mean] for a in answers]
