@@ -49,9 +49,10 @@ def run_name(run: RunRecord) -> str:
 
 def scored_on(run: RunRecord, scores: dict) -> str:
     """Which rows the scores of the history are on: the test rows when the run kept some apart."""
-    if scores["accuracy"] is None:
-        return "–"
-    return t("runs.on.test") if scored_part(run.results or {}) == "test" else t("runs.on.validation")
+    part = scored_part(run.results or {})
+    if part is None:
+        return "–" if scores["accuracy"] is None else t("runs.on.validation")  # a run still training: its evals
+    return t(f"runs.on.{part}")
 
 
 def history_section(runs: list[RunRecord]) -> None:

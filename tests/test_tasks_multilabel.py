@@ -27,6 +27,7 @@ from core.store.runs import RunStore
 from core.train.config import TrainConfig
 from tests.pagetext import assert_no_error, page_text
 from tests.tiny import FILLER, NEGATIVE, POSITIVE, build_tiny_bert
+from ui.i18n import t
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -151,6 +152,12 @@ def test_a_tiny_multi_label_run_saves_thresholds_and_answers_sets_of_labels(tmp_
     assert_no_error(at, "try")
     shown = "; ".join(answer.labels) or "(no label)"
     assert f"## {shown}" in page_text(at) and "threshold" in page_text(at)
+    from core.runs.history import best_scores  # the Runs table: its final macro-F1, scored on validation rows
+
+    assert best_scores(store, store.get(run.id))["macro_f1"] == pytest.approx(results["metrics"]["macro_f1"])
+    at = open_page("runs").run()
+    assert_no_error(at, "runs")
+    assert at.dataframe[0].value.iloc[0][t("runs.col.scored_on")] == t("runs.on.validation")
 
 
 def test_the_data_page_shows_the_detected_task_and_counts_per_label(empty_workspace, open_page):

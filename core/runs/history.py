@@ -79,7 +79,7 @@ def best_scores(store: RunStore, run: RunRecord) -> dict[str, float | None]:
     results = run.results or {}
     part = scored_part(results)
     final = (results.get("test_metrics" if part == "test" else "metrics") or {}) if part else {}
-    if all(final.get(k) is not None for k in SCORES):
-        return {k: float(final[k]) for k in SCORES}
+    if final:  # a run's final report (a multi-label or score run has no accuracy; its column stays empty)
+        return {k: None if final.get(k) is None else float(final[k]) for k in SCORES}
     evals = store.metrics(run.id, "eval")
     return {k: max((float(p[k]) for p in evals if p.get(k) is not None), default=None) for k in SCORES}

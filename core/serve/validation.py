@@ -36,9 +36,12 @@ def validation_report(run_dir: str | Path, part: str = "validation") -> dict[str
 
 def scored_part(results: dict[str, Any]) -> str | None:
     """Which rows a run's score is: 'test' when it kept test rows apart, else 'validation'; None without scores."""
-    if (results.get("test_metrics") or {}).get("accuracy") is not None:
+    def scored(metrics: dict | None) -> bool:  # accuracy for labels, micro-F1 for several labels, MAE for scores
+        return any((metrics or {}).get(k) is not None for k in ("accuracy", "micro_f1", "mae"))
+
+    if scored(results.get("test_metrics")):
         return "test"
-    return "validation" if (results.get("metrics") or {}).get("accuracy") is not None else None
+    return "validation" if scored(results.get("metrics")) else None
 
 
 def rows_agree(report: dict[str, Any]) -> bool:
