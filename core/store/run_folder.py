@@ -46,7 +46,15 @@ def read_results(run_dir: str | Path) -> dict[str, Any]:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    """Write atomically (temp file + rename) so a reader never sees half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    """Write atomically (temp file + rename) so a reader never sees half a file.
+
+    The temp name is the writer's own (process and thread): two writers of one file at once (the ranks of a run,
+    two runs finishing together) each rename a whole file, and the last one wins, instead of one finding its temp
+    file already renamed away by the other.
+    """
+    import os
+    import threading
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2))
     tmp.replace(path)

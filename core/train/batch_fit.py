@@ -90,7 +90,7 @@ def train_fitting(make_trainer, config: TrainConfig, resume_from, workspace: Pat
             if on_smaller is not None:
                 on_smaller(config)
             continue
-        if remembered(workspace, config, device_name) != config.batch_size:
+        if world_size() == 1 and remembered(workspace, config, device_name) != config.batch_size:  # one writer
             remember(workspace, config, device_name, config.batch_size)
         return trainer, config
 
