@@ -80,7 +80,7 @@ def test_mistakes_are_listed_surest_first(finished_workspace, open_page):
     assert "Its surest mistakes" in page_text(at)
     if wrong:
         assert f"Wrong answers: {wrong}," in page_text(at)
-        mistakes = at.dataframe[-1].value
+        mistakes = next(d.value for d in at.dataframe if "True label" in d.value.columns)
         assert (mistakes["True label"] != mistakes["Model's answer"]).all()
         assert list(mistakes["Sure"]) == sorted(mistakes["Sure"], reverse=True)
     else:

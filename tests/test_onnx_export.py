@@ -84,3 +84,13 @@ def test_int8_can_keep_the_sensitive_products_in_fp32_and_stays_closer(exported,
         answers = OnnxPredictor(folder, int8=True).probabilities(texts)
         errors.append(sum(abs(a - b) for r, p in zip(reference, answers) for a, b in zip(r, p)))
     assert errors[1] < errors[0]
+
+
+def test_a_coin_toss_row_is_not_counted_as_a_changed_answer():
+    """A row PyTorch scores 50.02/49.98 may go either way; a row it is sure of must keep its label."""
+    from core.serve.onnx_export import _agreement
+
+    tie = _agreement([[0.5002, 0.4998], [0.9, 0.1]], [[0.4999, 0.5001], [0.88, 0.12]], "int8")
+    assert tie["agreement"] == 1.0 and tie["passed"]
+    flipped = _agreement([[0.6, 0.4], [0.9, 0.1]], [[0.45, 0.55], [0.88, 0.12]], "int8")
+    assert flipped["agreement"] == 0.5 and not flipped["passed"]

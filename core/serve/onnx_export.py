@@ -25,6 +25,7 @@ FP32, INT8 = "model.onnx", "model.int8.onnx"
 FP32_TOLERANCE = 1e-4   # largest probability difference still counted as the same answer in fp32
 INT8_GOAL = 0.99        # share of validation rows whose label int8 must keep
 ROWS_CHECKED = 1000     # validation rows the agreement is measured on, at most
+TIE = 1e-3              # PyTorch's top probabilities closer than this: a coin toss, not a label to keep
 
 
 def export_folder(run_dir: str | Path) -> Path:
@@ -156,7 +157,8 @@ def _check(reference: list[list[float]], folder: Path, int8: bool, texts: list[s
 
 
 def _agreement(reference: list[list[float]], answers: list[list[float]], kind: str) -> dict[str, Any]:
-    same = sum(_best(a) == _best(b) for a, b in zip(reference, answers, strict=True))
+    # a label PyTorch itself scores within TIE of its best is a tie: either answer agrees with it
+    same = sum(r[_best(a)] >= max(r) - TIE for r, a in zip(reference, answers, strict=True))
     gap = max((abs(x - y) for a, b in zip(reference, answers, strict=True) for x, y in zip(a, b, strict=True)),
               default=0.0)
     share = same / len(reference) if reference else None
