@@ -73,6 +73,7 @@ def train_fitting(make_trainer, config: TrainConfig, resume_from, workspace: Pat
 
     Returns the trainer that trained and the settings it trained with.
     """
+    shrunk = False
     while True:
         trainer = make_trainer(config)
         try:
@@ -86,11 +87,13 @@ def train_fitting(make_trainer, config: TrainConfig, resume_from, workspace: Pat
                         "(%d texts per step, as asked)", config.batch_size, device_name, smaller.batch_size,
                         smaller.gradient_accumulation, smaller.batch_size * smaller.gradient_accumulation)
             _free(trainer)
-            config = smaller
+            config, shrunk = smaller, True
             if on_smaller is not None:
                 on_smaller(config)
             continue
-        if world_size() == 1 and remembered(workspace, config, device_name) != config.batch_size:  # one writer
+        # only a size that fitted where a bigger one ran out is worth remembering: a run that simply chose a
+        # small batch must not make every later run of this model halve its batch
+        if shrunk and remembered(workspace, config, device_name) != config.batch_size:
             remember(workspace, config, device_name, config.batch_size)
         return trainer, config
 
