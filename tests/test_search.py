@@ -35,6 +35,18 @@ def test_a_trial_far_below_the_others_is_pruned_from_its_evaluations(tmp_path):
     assert report_evaluations(bad, [0.3])  # the fake evaluation sequence: far below the median at epoch 0
 
 
+def test_the_first_trial_is_the_run_the_user_would_start_without_a_search(tmp_path):
+    from core.search.space import suggest
+
+    base = TrainConfig.from_preset("balanced", data=str(ROOT / "sample_data" / "movie_reviews_en.csv"))
+    study = load_study(tmp_path, create_study(tmp_path, base, trials=3))
+    first, second = suggest(study.ask(), base), suggest(study.ask(), base)
+    assert first == {"lora": False, "learning_rate": base.learning_rate, "epochs": base.epochs,
+                     "batch_size": base.batch_size, "warmup_ratio": base.warmup_ratio,
+                     "weight_decay": base.weight_decay, "max_length": base.max_length}
+    assert second != first  # then Optuna's own choices
+
+
 def test_four_trials_complete_after_the_search_process_is_killed_and_the_best_reruns(tmp_path):
     model = build_tiny_bert(tmp_path / "bert")
     data = write_toy_csv(tmp_path / "toy.csv", rows=80)

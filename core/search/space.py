@@ -28,6 +28,20 @@ def suggest(trial, base: TrainConfig) -> dict[str, Any]:
     }
 
 
+def starting_params(base: TrainConfig) -> dict[str, Any]:
+    """The run the user would start anyway (the preset's or their own settings), as Optuna's parameters, put
+    inside the ranges: the study's first trial, so its best is never worse on the validation rows than that run."""
+    lengths = [n for n in MAX_LENGTHS if n <= max(base.max_length, MAX_LENGTHS[0])]
+    low, high = (1e-4, 1e-3) if base.lora else (1e-5, 2e-4)
+    return {"lora": bool(base.lora),
+            "learning_rate_lora" if base.lora else "learning_rate": min(max(base.learning_rate, low), high),
+            "epochs": min(max(round(base.epochs), 1), 6),
+            "batch_size": min(BATCH_SIZES, key=lambda b: abs(b - base.batch_size)),
+            "warmup_ratio": min(max(base.warmup_ratio, 0.0), 0.2),
+            "weight_decay": min(max(base.weight_decay, 0.0), 0.1),
+            "max_length": min(lengths, key=lambda n: abs(n - base.max_length))}
+
+
 def settings_from_params(params: dict[str, Any]) -> dict[str, Any]:
     """Optuna's parameter names back to TrainConfig's (the two learning-rate ranges are one setting)."""
     values = dict(params)

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.errors import RunError
 from core.runs import runner
-from core.search.space import settings_from_params, suggest, trial_config
+from core.search.space import settings_from_params, starting_params, suggest, trial_config
 from core.store.runs import RunStore
 from core.train.config import TrainConfig
 
@@ -51,6 +51,7 @@ def create_study(workspace: Path, base: TrainConfig, trials: int = 10, minutes: 
     study.set_user_attr("trials", int(trials))
     study.set_user_attr("seconds", float(minutes) * 60 if minutes else None)
     study.set_user_attr("created_at", time.time())
+    study.enqueue_trial(starting_params(base))  # trial 0: the settings the user would have run without a search
     return study_id
 
 
