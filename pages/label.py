@@ -1,4 +1,5 @@
 """Label: give each text its label, one at a time with big buttons and number keys, or many at once in a table.
+Several labels per text get check boxes, a number per text a slider, and pairs show both texts (ui.label_tasks).
 
 Every label is saved in the workspace database the moment it is given (core.labels): a refresh, a closed
 tab or a restarted server loses nothing, and two tabs never overwrite each other's labels.
@@ -42,12 +43,13 @@ with guard():
     names = ctx.labels.label_set(project.id)
     progress = ctx.labels.progress(project.id)
     progress_section(progress)
-    label_set_section(ctx, project, names, progress.per_label)
+    if project.task != "regression":  # a number per text needs no label names
+        label_set_section(ctx, project, names, progress.per_label)
     show_notices()
     one, table = st.tabs([t("label.view_one"), t("label.view_table")], key="label_view", on_change="rerun")
     if one.open:
         with one:
-            single_view(ctx, project, names, progress.total)
+            single_view(ctx, project, names, progress.total, progress)
     if table.open:
         with table:
             table_view(ctx, project, names)

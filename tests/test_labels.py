@@ -221,7 +221,7 @@ def test_table_view_filters(store, project):
     assert store.rows(project, filter="labelled")["label"].tolist() == ["positive", "negative", "positive"]
     assert store.rows(project, label="positive")["row"].tolist() == [1, 3]
     assert store.rows(project, search="NUMBER 1")["row"].tolist() == [1]
-    assert list(store.rows(project).columns) == ["row", "text", "label", "version", "updated_at"]
+    assert list(store.rows(project).columns) == ["row", "text", "label", "version", "updated_at", "text_pair"]
     with pytest.raises(LabelError):
         store.rows(project, filter="odd")
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import streamlit as st
 
 from core.data.columns import detect_columns
 from core.data.saved import SAMPLE_DIR, list_datasets, sample_datasets
 from core.errors import StudioError
+from core.labels import tasks
 from core.labels.records import NUMBER_KEYS, Project
 from ui import loaders, t
+from ui.label_tasks import progress_badges
 from ui.labelling import (
     HANDOVER,
     export_bytes,
@@ -21,12 +24,14 @@ from ui.labelling import (
     session_id,
     split_labels,
 )
+from ui.task_pages import task_of_config
 from ui.uploads import dataset_label, new_upload
 from ui.widgets import IN_APP, md, show_error
 
 PROJECT = "_label_project"    # the project this tab labels (also ?project= in the address, so a refresh keeps it)
 SOURCE = "label_source"
 SAMPLE = SAMPLE_DIR / "unlabelled_feedback.txt"
+AUTO = ("auto", None, None)  # the task as core.data detects it: (task, label columns, separator)
 
 
 def open_project(project_id: int) -> None:
@@ -51,15 +56,23 @@ def take_handover(ctx, projects: list[Project]) -> None:
     if not handed:
         return
     path, text_column, label_column = handed
-    data = loaders.texts(path, text_column, label_column)
+    config = ctx.config
+    chosen = str(path) == str(config.data)  # the Data page's own file: its task and pair column come with it
+    pair = config.text_pair_column if chosen else None
+    data = loaders.texts(path, text_column, label_column, pair, task_of_config(config) if chosen else AUTO)
+    task = getattr(data, "task", None) or (config.task if chosen and config.task in tasks.TASKS else None)
     same = [p for p in projects if p.source == str(path) and p.text_column == (data.text_column or "text")]
-    project = same[0] if same else ctx.labels.create_project(Path(path).stem, data)
+    project = same[0] if same else ctx.labels.create_project(Path(path).stem, data, task)
     open_project(project.id)
     notice("success", t("label.reopened" if same else "label.created", name=md(project.name), n=len(data)))
 
 
 def start_section(ctx) -> None:
-    """Start a project from a file: the Data page's dataset, a saved one, the unlabelled sample or an upload."""
+    """Start a project from a file: the Data page's dataset, a saved one, the unlabelled sample or an upload.
+
+    The columns, the second text of pairs and the task (one label, several, a number) come as core.data detects
+    them, as `python -m core inspect-data` does; each can be changed before starting.
+    """
     options = [*list_datasets(ctx.workspace), *sample_datasets()]
     current = Path(ctx.config.data)
     if current.is_file() and current not in options:
@@ -73,25 +86,63 @@ def start_section(ctx) -> None:
         st.session_state[SOURCE] = uploaded
         st.rerun()
     path = pick.selectbox(t("label.source"), options, key=SOURCE, format_func=dataset_label)
-    table = loaders.table(str(path))
-    columns = [str(c) for c in table.frame.columns]
-    detected_text, detected_label = detect_columns(table.frame)
-    left, right = st.columns(2)
+    columns = [str(c) for c in loaders.table(str(path)).frame.columns]
+    found = _detected(path)
+    left, middle, right = st.columns(3)
     text_column = left.selectbox(t("data.text_column"), columns, key=f"label_text_col-{path}",
-                                 index=columns.index(detected_text) if detected_text in columns else 0)
-    label_options = ["", *[c for c in columns if c != text_column]]
+                                 index=_index(columns, found.text_column))
+    pairs = ["", *[c for c in columns if c != text_column]]
+    pair = middle.selectbox(t("label.pair_column"), pairs, key=f"label_pair_col-{path}-{text_column}",
+                            index=_index(pairs, found.text_pair_column), help=t("label.pair_column_help"),
+                            format_func=lambda c: c or t("data.no_pair"))
+    several = list(getattr(found, "label_columns", []) or [])
+    joined = ", ".join(several) if len(several) > 1 else None  # several 0/1 columns, one per label
+    label_options = ["", *([joined] if joined else []), *[c for c in columns if c not in (text_column, pair)]]
     label_column = right.selectbox(t("label.existing_labels"), label_options, key=f"label_label_col-{path}",
-                                   index=label_options.index(detected_label) if detected_label in label_options else 0,
+                                   index=_index(label_options, found.label_column),
                                    format_func=lambda c: c or t("data.no_labels"), help=t("label.existing_help"))
-    data = loaders.texts(str(path), text_column, label_column)
+    try:
+        data, task = _chosen_texts(path, text_column, pair, label_column, several if label_column == joined else None)
+    except StudioError as error:  # e.g. words in a column taken as numbers: say so, start nothing
+        show_error(error)
+        return
     labelled = sum(1 for label in data.labels if label)
     st.caption(t("label.file_summary", n=len(data), labelled=labelled))
     name = st.text_input(t("label.project_name"), value=Path(path).stem, key=f"label_name-{path}")
     if st.button(t("label.start"), type="primary", icon=":material/play_arrow:"):
-        project = ctx.labels.create_project(name, data)
+        project = ctx.labels.create_project(name, data, task)
         open_project(project.id)
         notice("success", t("label.created", name=md(project.name), n=len(data)))
         st.rerun()
+
+
+def _index(options: list[str], wanted: str | None) -> int:
+    return options.index(wanted) if wanted in options else 0
+
+
+def _detected(path):
+    """The file's columns, pair and task as core.data detects them (plain columns when detection fails)."""
+    try:
+        return loaders.texts(str(path), None, None, None, AUTO)
+    except StudioError:
+        table = loaders.table(str(path))
+        text, label = detect_columns(table.frame)
+        return SimpleNamespace(text_column=text, text_pair_column=None, label_column=label, label_columns=[])
+
+
+def _chosen_texts(path, text_column: str, pair: str, label_column: str, several: list[str] | None):
+    """The texts as chosen, and the task: detected for the chosen label column, changeable here."""
+    label = None if several else label_column
+    detected = loaders.texts(str(path), text_column, label, pair, ("auto", several, None))
+    found = getattr(detected, "task", tasks.SINGLE)
+    task = st.selectbox(t("label.task"), tasks.TASKS, index=tasks.TASKS.index(found),
+                        key=f"label_task-{path}-{label_column}", format_func=lambda k: t(f"label.task.{k}"),
+                        help=t("label.task_help"))
+    if task == found and found != tasks.SINGLE:
+        st.caption(t(f"task.detected.{found}", reason=md(detected.task_reason)))
+    if task == found or not label_column:  # no labels yet: the task is only what the project will ask
+        return detected, task
+    return loaders.texts(str(path), text_column, label, pair, (task, several, None)), task
 
 
 def project_picker(projects: list[Project], project: Project) -> None:
@@ -144,15 +195,16 @@ def label_set_section(ctx, project: Project, names: list[str], counts: dict[str,
 def progress_section(progress) -> None:
     st.progress(progress.share, text=t("label.progress", done=progress.labelled, total=progress.total,
                                        share=f"{progress.share:.0%}"))
-    if progress.per_label:
-        st.markdown("  ".join(f":blue-badge[{md(name)} · {n}]" for name, n in progress.per_label.items()))
+    badges = progress_badges(progress)  # texts per label (several labels: each counts), or the numbers' range
+    if badges:
+        st.markdown(badges)
 
 
 def use_section(ctx, project: Project, progress) -> None:
     st.subheader(t("label.use_title"))
-    used = [name for name, n in progress.per_label.items() if n]
-    ready = len(used) >= 2
-    st.caption(t("label.use_intro", n=progress.labelled) if ready else t("label.use_need_two"))
+    ready = progress.ready
+    need = "label.use_need_two_scores" if project.task == tasks.SCORE else "label.use_need_two"
+    st.caption(t("label.use_intro", n=progress.labelled) if ready else t(need))
     train_column, csv_column, excel_column = st.columns([2, 1, 1])
     if train_column.button(t("label.train", n=progress.labelled), type="primary", disabled=not ready,
                            icon=":material/model_training:", width="stretch"):
@@ -175,7 +227,10 @@ def train_on(ctx, project: Project) -> None:
     except StudioError as error:
         show_error(error)
         return
-    ctx.update(data=str(path), text_column="text", label_column="label", val_data=None)
+    columns = tasks.training_columns(project.task, project.pairs)  # as the file was written: the task is detected
+    ctx.update(data=str(path), text_column=columns["text"], label_column=columns["label"], val_data=None,
+               text_pair_column=columns["text_pair"], task=project.task, label_columns=None,
+               label_separator=";" if project.task == tasks.MULTI else None)
     if st.session_state.get(IN_APP):
         st.switch_page("pages/train.py")
     st.success(t("label.handed", name=md(path.name)), icon=":material/check_circle:")

@@ -34,7 +34,7 @@ LABEL_PAGE = "pages/label.py"
 SEPARATORS = re.compile(r"[,，;；、\n]+")  # labels typed in one go: "positive, negative" or "好评，差评"
 # the text to label, large and easy to read (Chinese included); a fixed style, no user string in it
 TEXT_STYLE = """<style>
-.st-key-label_text p { font-size: 1.55rem; line-height: 1.65; margin-bottom: 0.2rem; }
+.st-key-label_text p, .st-key-label_text_b p { font-size: 1.55rem; line-height: 1.65; margin-bottom: 0.2rem; }
 .st-key-label_buttons button { min-height: 3.2rem; }
 .st-key-label_buttons button p { font-size: 1.15rem; }
 </style>"""
@@ -66,17 +66,19 @@ def label_button(dataset: str, text_column: str | None, label_column: str | None
             st.caption(t("data.label_these_hint"))
 
 
-def table_changes(shown: Any, edited: Any) -> tuple[dict[int, str | None], dict[int, int]]:
+def table_changes(shown: Any, edited: Any, same=None, answer=None) -> tuple[dict[int, Any], dict[int, int]]:
     """Rows whose label the table edit changed ({row: label or None}) and the versions the table showed.
 
-    Both frames are indexed by row and have a `label` column; `shown` also has `version`.
+    Both frames are indexed by row and have a `label` column; `shown` also has `version`. `same(before, after)`
+    and `answer(after)` read other tasks' cells (lists of labels, numbers); by default cells are single labels.
     """
     changes, versions = {}, {}
     for row, before in shown["label"].items():
         after = edited.at[row, "label"] if row in edited.index else before
-        before, after = _label(before), _label(after)
-        if before != after:
-            changes[int(row)] = after
+        if same is None:
+            before, after = _label(before), _label(after)
+        if not (same(before, after) if same else before == after):
+            changes[int(row)] = answer(after) if answer else after
             versions[int(row)] = int(shown.at[row, "version"])
     return changes, versions
 
@@ -129,7 +131,8 @@ def safely(action):
 
 
 @safely
-def give(project_id: int, label: str) -> None:
+def give(project_id: int, label: Any) -> None:
+    """Save this tab's answer for the text it shows: a label, a list of labels, or a number."""
     shown = st.session_state.get(CURRENT)
     if not shown:
         return
@@ -140,8 +143,17 @@ def give(project_id: int, label: str) -> None:
         key = "label.conflict" if conflict.label else "label.conflict_cleared"
         notice("warning", t(key, label=md(conflict.label or "")))
         return
-    st.session_state[LAST] = (shown["row"], label)
+    st.session_state[LAST] = (shown["row"], said(label))
     advance(project_id, after=shown["row"])
+
+
+def said(answer: Any) -> str:
+    """An answer in words for 'Saved: text 3 is ...': a label, labels joined by '; ', or a number."""
+    if isinstance(answer, list | tuple):
+        return "; ".join(answer) if answer else t("label.none_of_them")
+    if isinstance(answer, float):
+        return f"{answer:g}"
+    return str(answer)
 
 
 @safely

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS label_projects (
     source TEXT NOT NULL,
     text_column TEXT NOT NULL,
     label_column TEXT,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    task TEXT NOT NULL DEFAULT 'single-label',  -- 'single-label', 'multi-label' or 'regression' (core.labels.tasks)
+    text_pair_column TEXT                        -- the second text's column, for pairs of texts
 );
 CREATE TABLE IF NOT EXISTS label_names (
     project_id INTEGER NOT NULL,
@@ -31,11 +33,12 @@ CREATE TABLE IF NOT EXISTS label_rows (
     project_id INTEGER NOT NULL,
     "row" INTEGER NOT NULL,
     text TEXT NOT NULL,
-    label TEXT,
+    label TEXT,                   -- the label, a JSON list of labels, or a number (core.labels.tasks)
     updated_at REAL,
     version INTEGER NOT NULL DEFAULT 0,
     claimed_by TEXT,
     claimed_until REAL,
+    text_pair TEXT,               -- the second text, for pairs
     PRIMARY KEY (project_id, "row")
 );
 CREATE INDEX IF NOT EXISTS label_rows_by_label ON label_rows (project_id, label);
@@ -60,6 +63,7 @@ CREATE TABLE IF NOT EXISTS label_history (
 );
 CREATE INDEX IF NOT EXISTS label_history_by_action ON label_history (action_id);
 """
+ROW_COLUMNS = '"row", text, label, version, text_pair'
 
 
 def require_project(db: sqlite3.Connection, project: int) -> None:
@@ -87,8 +91,10 @@ def add_label_names(db: sqlite3.Connection, project: int, names: Iterable[str]) 
 def restore_label_names(db: sqlite3.Connection, project: int, detail: dict) -> None:
     """Undo an action's change to the label set: labels it added go, labels it removed come back in place."""
     for name in detail.get("added", []):
-        in_use = db.execute("SELECT 1 FROM label_rows WHERE project_id = ? AND label = ? LIMIT 1",
-                            (project, name)).fetchone()
+        # a multi-label text holds it inside its list of labels
+        in_use = db.execute("SELECT 1 FROM label_rows WHERE project_id = ? AND (label = ? OR (json_valid(label) AND "
+                            "EXISTS (SELECT 1 FROM json_each(label) WHERE value = ?))) LIMIT 1",
+                            (project, name, name)).fetchone()
         if not in_use:
             db.execute("DELETE FROM label_names WHERE project_id = ? AND name = ?", (project, name))
     for name, position in detail.get("removed", []):
@@ -100,7 +106,7 @@ def restore_label_names(db: sqlite3.Connection, project: int, detail: dict) -> N
 
 
 def read_row(db: sqlite3.Connection, project: int, row: int) -> LabelRow:
-    found = db.execute('SELECT "row", text, label, version FROM label_rows WHERE project_id = ? AND "row" = ?',
+    found = db.execute(f'SELECT {ROW_COLUMNS} FROM label_rows WHERE project_id = ? AND "row" = ?',
                        (project, row)).fetchone()
     if found is None:
         require_project(db, project)
@@ -140,7 +146,7 @@ def revert_rows(db: sqlite3.Connection, project: int, action: sqlite3.Row) -> Un
     return Undone(kind=action["kind"], rows=rows, kept=kept)
 
 
-def row_filter(filter: str, label: str | None, search: str) -> tuple[str, list]:
+def row_filter(filter: str, label: str | None, search: str, label_condition: str = "label = ?") -> tuple[str, list]:
     """The SQL condition (after the project's) and its arguments for the table view's filters."""
     where, args = [], []
     if filter == "unlabelled":
@@ -150,12 +156,12 @@ def row_filter(filter: str, label: str | None, search: str) -> tuple[str, list]:
     elif filter != "all":
         raise LabelError(f"'{filter}' is not a row filter.", "Use all, unlabelled or labelled.")
     if label is not None:
-        where.append("label = ?")
+        where.append(label_condition)
         args.append(clean_label(label))
     if search.strip():
-        # instr, not LIKE: a search for '50%' or 'a_b' means those characters
-        where.append("instr(lower(text), lower(?)) > 0")
-        args.append(search.strip())
+        # instr, not LIKE: a search for '50%' or 'a_b' means those characters; pairs: either text
+        where.append("(instr(lower(text), lower(?)) > 0 OR instr(lower(COALESCE(text_pair, '')), lower(?)) > 0)")
+        args += [search.strip()] * 2
     return "".join(f" AND {w}" for w in where), args
 
 
@@ -179,7 +185,7 @@ def find_unlabelled(db: sqlite3.Connection, project: int, after: int, skip: set[
 
 def first_not_skipped(db: sqlite3.Connection, condition: str, args: list, skip: set[int]) -> LabelRow | None:
     # at most len(skip) candidates can be skipped ones, so one more is enough to find a row if there is one
-    query = (f'SELECT "row", text, label, version FROM label_rows WHERE project_id = ? AND label IS NULL '
+    query = (f'SELECT {ROW_COLUMNS} FROM label_rows WHERE project_id = ? AND label IS NULL '
              f'AND {condition} ORDER BY "row" LIMIT ?')
     for found in db.execute(query, [*args, len(skip) + 1]):
         if found["row"] not in skip:

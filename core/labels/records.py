@@ -36,6 +36,12 @@ class Project:
     text_column: str
     label_column: str | None
     created_at: float
+    task: str = "single-label"  # or "multi-label" (several labels, or none) or "regression" (a number)
+    text_pair_column: str | None = None  # set when every text comes with a second one (pairs)
+
+    @property
+    def pairs(self) -> bool:
+        return bool(self.text_pair_column)
 
 
 @dataclass
@@ -44,8 +50,9 @@ class LabelRow:
 
     row: int
     text: str
-    label: str | None
+    label: str | None  # as stored: a label, a JSON list of labels or a number (core.labels.tasks.read)
     version: int
+    text_pair: str | None = None  # the second text, for pairs
 
 
 @dataclass
@@ -53,6 +60,19 @@ class Progress:
     labelled: int
     total: int
     per_label: dict[str, int] = field(default_factory=dict)  # in label-set order, zeros included
+    task: str = "single-label"
+    no_label: int = 0  # multi-label: texts looked at that have none of the labels
+    scores: int = 0  # regression: how many different numbers are given
+    low: float | None = None  # regression: the lowest and highest number given
+    high: float | None = None
+    fractions: int = 0  # regression: how many of the numbers given have a fraction
+
+    @property
+    def ready(self) -> bool:
+        """Enough to train on: two labels in use, or two different numbers."""
+        if self.task == "regression":
+            return self.scores >= 2
+        return sum(1 for n in self.per_label.values() if n) >= 2
 
     @property
     def share(self) -> float:

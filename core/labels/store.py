@@ -22,7 +22,8 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from core.data.texts import LabelledTexts, label_names
+from core.data.texts import LabelledTexts
+from core.labels import tasks
 from core.labels.queries import (
     SCHEMA,
     add_label_names,
@@ -51,15 +52,14 @@ from core.store.database import connect, database_path, transaction
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "xlsx")
-
-
 class LabelStore:
     """Labelling projects, their label sets and every row's label, in `workspace/studio.db`."""
 
     def __init__(self, workspace: str | Path) -> None:
         self.workspace = Path(workspace)
         self.path = database_path(self.workspace, SCHEMA)
+        with self._connect() as db:
+            tasks.migrate(db)  # a workspace from before projects had a task: each of its projects is single-label
 
     def _connect(self):
         return connect(self.path)
@@ -69,22 +69,30 @@ class LabelStore:
         return transaction(self.path)
 
     # projects -----------------------------------------------------------------------------
-    def create_project(self, name: str, data: LabelledTexts) -> Project:
-        """Copy the texts, and any labels the file already has, into a new project."""
+    def create_project(self, name: str, data: LabelledTexts, task: str | None = None) -> Project:
+        """Copy the texts (and second texts, for pairs), and any labels the file already has, into a new project.
+
+        `task`: single-label, multi-label or regression; by default the one core.data detected in the file.
+        """
         name = (name or "").strip() or Path(data.source).stem or "Labelling"
+        task = tasks.check_task(task or getattr(data, "task", tasks.SINGLE))
+        pairs = data.text_pairs if data.text_pair_column and data.text_pairs is not None else None
+        labels = tasks.file_cells(data, task)
         now = time.time()
         with self._transaction() as db:
-            cursor = db.execute("INSERT INTO label_projects (name, source, text_column, label_column, created_at) "
-                                "VALUES (?, ?, ?, ?, ?)", (name, str(data.source), data.text_column or "text",
-                                                           data.label_column, now))
+            cursor = db.execute("INSERT INTO label_projects (name, source, text_column, label_column, created_at, "
+                                "task, text_pair_column) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (name, str(data.source), data.text_column or "text", data.label_column, now, task,
+                                 data.text_pair_column if pairs is not None else None))
             project_id = int(cursor.lastrowid)
-            labels = [clean_label(lab) for lab in data.labels]
-            db.executemany('INSERT INTO label_rows (project_id, "row", text, label, updated_at) VALUES (?, ?, ?, ?, ?)',
-                           [(project_id, i, text or "", lab, now if lab else None)
+            db.executemany('INSERT INTO label_rows (project_id, "row", text, label, updated_at, text_pair) '
+                           "VALUES (?, ?, ?, ?, ?, ?)",
+                           [(project_id, i, text or "", lab, now if lab else None, pairs[i] if pairs else None)
                             for i, (text, lab) in enumerate(zip(data.texts, labels))])
             db.executemany("INSERT INTO label_names (project_id, name, position) VALUES (?, ?, ?)",
-                           [(project_id, lab, i) for i, lab in enumerate(label_names(labels))])
-        log.info("Created labelling project %s '%s' with %d rows", project_id, name, len(data))
+                           [(project_id, lab, i) for i, lab in enumerate(tasks.label_names_in(task, labels))])
+        log.info("Created %s labelling project %s '%s' with %d rows%s", task, project_id, name, len(data),
+                 " of pairs" if pairs else "")
         return self.get_project(project_id)
 
     def list_projects(self) -> list[Project]:
@@ -118,6 +126,9 @@ class LabelStore:
         name = self._label_name(name)
         with self._transaction() as db:
             require_project(db, int(project))
+            if tasks.project_task(db, int(project)) == tasks.SCORE:
+                raise LabelError("This project gives each text a number, so it has no label names.",
+                                 "Give each text its number, or start a project with the task single-label.")
             add_label_names(db, int(project), [name])
             return read_label_set(db, int(project))
 
@@ -165,12 +176,15 @@ class LabelStore:
 
     def _relabel_all(self, db: sqlite3.Connection, project: int, old: str, new: str | None, session: str,
                      kind: str, detail: dict) -> int:
-        rows = [r[0] for r in db.execute('SELECT "row" FROM label_rows WHERE project_id = ? AND label = ?',
-                                         (project, old))]
+        if tasks.project_task(db, project) == tasks.MULTI:  # each text holding it keeps its other labels
+            changes = tasks.multi_relabel(db, project, old, new)
+        else:
+            changes = {r[0]: (old, new) for r in db.execute(
+                'SELECT "row" FROM label_rows WHERE project_id = ? AND label = ?', (project, old))}
         action = new_action(db, project, session, kind, detail)
-        write_labels(db, project, action, session, {row: (old, new) for row in rows})
-        log.info("Project %s: %s '%s' -> '%s' on %d rows", project, kind, old, new, len(rows))
-        return len(rows)
+        write_labels(db, project, action, session, changes)
+        log.info("Project %s: %s '%s' -> '%s' on %d rows", project, kind, old, new, len(changes))
+        return len(changes)
 
     @staticmethod
     def _label_name(name: str) -> str:
@@ -184,22 +198,25 @@ class LabelStore:
         with self._connect() as db:
             return read_row(db, int(project), int(row))
 
-    def set_label(self, project: int, row: int, label: str | None, expected_version: int | None = None,
+    def set_label(self, project: int, row: int, label, expected_version: int | None = None,
                   session: str = "") -> int:
-        """Give one row a label (None clears it) and return the row's new version.
+        """Give one row its answer (None clears it) and return the row's new version.
 
-        With `expected_version` (the version this tab read), a row someone else changed since raises
-        LabelConflict, unless they chose the very same label.
+        The answer is a label, a list of labels for multi-label (an empty list: none of them), or a number for
+        regression (text that is not a number is a LabelError, and nothing is saved). With `expected_version`
+        (the version this tab read), a row someone else changed since raises LabelConflict, unless they chose
+        the very same answer.
         """
-        label = clean_label(label)
         with self._transaction() as db:
+            task = tasks.project_task(db, int(project))
+            label = tasks.stored(task, label, int(row))
             current = read_row(db, int(project), int(row))
             if current.label == label:
                 release_claim(db, int(project), int(row), session)
                 return current.version
             if expected_version is not None and current.version != expected_version:
-                raise LabelConflict(current.row, current.label, current.version)
-            detail = {"removed": [], "added": add_label_names(db, int(project), [label] if label else [])}
+                raise LabelConflict(current.row, tasks.shown(task, current.label), current.version)
+            detail = {"removed": [], "added": add_label_names(db, int(project), _names(task, [label]))}
             action = new_action(db, int(project), session, "set", detail)
             write_labels(db, int(project), action, session, {current.row: (current.label, label)})
             return current.version + 1
@@ -210,19 +227,20 @@ class LabelStore:
 
         With `expected_versions`, the first row someone else changed since raises LabelConflict and nothing is saved.
         """
-        wanted = {int(r): clean_label(lab) for r, lab in labels.items()}
         expected = {int(r): int(v) for r, v in (expected_versions or {}).items()}
         with self._transaction() as db:
+            task = tasks.project_task(db, int(project))
+            wanted = {int(r): tasks.stored(task, lab, int(r)) for r, lab in labels.items()}  # a bad number: no save
             changes = {}
             for row, label in wanted.items():
                 current = read_row(db, int(project), row)
                 if current.label == label:
                     continue
                 if row in expected and current.version != expected[row]:
-                    raise LabelConflict(row, current.label, current.version)
+                    raise LabelConflict(row, tasks.shown(task, current.label), current.version)
                 changes[row] = (current.label, label)
             if changes:
-                new_names = [lab for _, lab in changes.values() if lab]
+                new_names = _names(task, [lab for _, lab in changes.values()])
                 detail = {"removed": [], "added": add_label_names(db, int(project), new_names)}
                 action = new_action(db, int(project), session, "bulk", detail)
                 write_labels(db, int(project), action, session, changes)
@@ -266,83 +284,91 @@ class LabelStore:
 
     # looking at it ------------------------------------------------------------------------
     def progress(self, project: int) -> Progress:
+        """How many texts are labelled, and how many hold each label (multi-label: a text counts for each of its)."""
         with self._connect() as db:
+            task = tasks.project_task(db, int(project))
             names = read_label_set(db, int(project))
-            counts = {r["label"]: r["n"] for r in db.execute(
-                "SELECT label, COUNT(*) AS n FROM label_rows WHERE project_id = ? GROUP BY label", (int(project),))}
-        total = sum(counts.values())
+            total, unlabelled = db.execute("SELECT COUNT(*), SUM(label IS NULL) FROM label_rows WHERE project_id = ?",
+                                           (int(project),)).fetchone()
+            extra: dict = {}
+            if task == tasks.MULTI:
+                counts, extra["no_label"] = tasks.multi_counts(db, int(project))
+            elif task == tasks.SCORE:
+                counts = {}
+                extra = tasks.score_summary(db, int(project))
+            else:
+                counts = {r["label"]: r["n"] for r in db.execute(
+                    "SELECT label, COUNT(*) AS n FROM label_rows WHERE project_id = ? AND label IS NOT NULL "
+                    "GROUP BY label", (int(project),))}
         per_label = {name: counts.get(name, 0) for name in names}
         per_label.update({k: v for k, v in counts.items() if k is not None and k not in per_label})
-        return Progress(labelled=total - counts.get(None, 0), total=total, per_label=per_label)
+        return Progress(labelled=int(total) - int(unlabelled or 0), total=int(total), per_label=per_label, task=task,
+                        **extra)
 
     def rows(self, project: int, filter: str = "all", label: str | None = None, search: str = "",
              limit: int | None = None, offset: int = 0):
-        """The table view: columns row, text, label, version, updated_at.
+        """The table view: columns row, text, label (as stored: core.labels.tasks.read), version, updated_at and
+        text_pair (the second text, for pairs).
 
         `filter` is "all", "unlabelled" or "labelled"; `label` keeps one label's rows; `search` keeps
         texts containing it (letter case ignored).
         """
         import pandas as pd
 
-        where, args = row_filter(filter, label, search)
-        query = (f'SELECT "row", text, label, version, updated_at FROM label_rows WHERE project_id = ?{where} '
-                 'ORDER BY "row"')
-        if limit is not None:  # one page of the table, read by SQL: 100,000 rows are never all loaded
-            query += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
+        columns = ["row", "text", "label", "version", "updated_at", "text_pair"]
         with self._connect() as db:
+            where, args = row_filter(filter, label, search, tasks.label_condition(tasks.project_task(db, int(project))))
+            query = (f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} FROM label_rows '
+                     f'WHERE project_id = ?{where} ORDER BY "row"')
+            if limit is not None:  # one page of the table, read by SQL: 100,000 rows are never all loaded
+                query += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
             records = [dict(r) for r in db.execute(query, [int(project), *args])]
-        return pd.DataFrame(records, columns=["row", "text", "label", "version", "updated_at"])
+        return pd.DataFrame(records, columns=columns)
 
     # handing it on ------------------------------------------------------------------------
     def to_labelled_texts(self, project: int, labelled_only: bool = True) -> LabelledTexts:
-        """The project as training data (columns text and label)."""
+        """The project as texts and labels in words (several labels as 'a; b', numbers as '3.5')."""
         meta = self.get_project(project)
         frame = self.rows(project, filter="labelled" if labelled_only else "all")
-        labels = [lab if isinstance(lab, str) else None for lab in frame["label"].tolist()]
+        labels = [tasks.shown(meta.task, lab if isinstance(lab, str) else None) for lab in frame["label"].tolist()]
+        pairs = [p if isinstance(p, str) else "" for p in frame["text_pair"]] if meta.pairs else None
         return LabelledTexts(texts=frame["text"].tolist(), labels=labels, text_column="text", label_column="label",
-                             source=f"{meta.name} (labelled)")
+                             source=f"{meta.name} (labelled)", text_pairs=pairs,
+                             text_pair_column=tasks.SECOND if meta.pairs else None)
+
+    def labelled_table(self, project: int, cells=None):
+        """The labelled rows as a table core.data reads back as the same task (core.labels.handoff)."""
+        from core.labels.handoff import labelled_table
+
+        return labelled_table(self, project, cells)
 
     def export(self, project: int, path: str | Path, format: str | None = None) -> Path:
-        """Write the labelled rows (text, label) as CSV (UTF-8) or Excel; the format follows the name if not given."""
-        path = Path(path)
-        format = (format or path.suffix.lstrip(".") or "csv").lower()
-        if format not in FORMATS:
-            raise LabelError(f"Labels cannot be saved as '{format}'.", "Choose CSV or Excel (xlsx).")
-        data = self.to_labelled_texts(project)
-        _write_table(data, path, format)
-        log.info("Exported %d labelled rows of project %s to %s", len(data), project, path)
-        return path
+        """Write the labelled rows as CSV (UTF-8) or Excel; the format follows the name if not given."""
+        from core.labels.handoff import export
+
+        return export(self, project, path, format)
 
     def export_for_training(self, project: int) -> Path:
         """Save the labelled rows as a CSV among the workspace's datasets, ready to train on; returns its path."""
-        from core.data.saved import save_texts
+        from core.labels.handoff import export_for_training
 
-        data = self.to_labelled_texts(project)
-        if not len(data):
-            raise LabelError("No row is labelled yet, so there is nothing to train on.",
-                             "Label some rows first; a classifier needs examples of at least two labels.")
-        return save_texts(self.workspace, data, f"{self.get_project(project).name} labelled.csv")
+        return export_for_training(self, project)
 
 
 # module-level shortcuts for pages that only hold the workspace ---------------------------------
-def create_project(workspace: str | Path, name: str, data: LabelledTexts) -> Project:
-    return LabelStore(workspace).create_project(name, data)
+def create_project(workspace: str | Path, name: str, data: LabelledTexts, task: str | None = None) -> Project:
+    return LabelStore(workspace).create_project(name, data, task)
 
 
 def export_for_training(workspace: str | Path, project: int) -> Path:
     return LabelStore(workspace).export_for_training(project)
 
 
-# helpers that work inside a caller's transaction ------------------------------------------------
-def _write_table(data: LabelledTexts, path: Path, format: str) -> None:
-    """Write text and label columns atomically (temp file + rename) so a reader never sees half a file."""
-    import pandas as pd
+def _names(task: str, cells: list[str | None]) -> list[str]:
+    """The label names some new cells use, to add to the label set (none for numbers)."""
+    if task == tasks.SCORE:
+        return []
+    if task == tasks.MULTI:
+        return [n for cell in cells for n in (tasks.read(tasks.MULTI, cell) or [])]
+    return [c for c in cells if c]
 
-    frame = pd.DataFrame({"text": data.texts, "label": data.labels})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.{format}")
-    if format == "xlsx":
-        frame.to_excel(tmp, index=False, engine="openpyxl")
-    else:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
-    tmp.replace(path)
