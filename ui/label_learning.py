@@ -1,13 +1,14 @@
-"""The Label page's model that learns while you label (core.labels.learner): switched on, a quick model
-retrains in its own process after every few labels; its suggestions come preselected, the texts it is least
-sure of come first, its estimated accuracy is drawn against the number of labels, and the labelled rows it
-most confidently disagrees with are listed to check."""
+"""The Label page's model that learns while you label (core.labels.watcher): switched on, one learner process
+per project keeps a quick model and learns again after every few labels; it first gets to know the project's
+texts in the background (its progress shown here). Its suggestions come preselected, the texts it is least sure
+of come first, its estimated accuracy is drawn against the number of labels, and the labelled rows most likely
+wrong are listed to check."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.labels import learner
+from core.labels import learner, watcher
 from core.labels.records import Project
 from ui.i18n import t, t_engine
 from ui.labelling import CURRENT, UNCERTAIN
@@ -20,19 +21,22 @@ def learning_section(ctx, project: Project, names: list[str],
                      suggested: dict[int, tuple[str, float]] | None) -> dict[int, tuple[str, float]] | None:
     """The learner's suggestions when it is on and has learned (else `suggested` as it was)."""
     on = st.toggle(t("learn.toggle"), key=f"label_learn-{project.id}", help=t("learn.toggle_help"))
+    workspace, labelled = str(ctx.workspace), ctx.labels.progress(project.id).labelled
     if not on:
+        if st.session_state.pop(f"_learn_on-{project.id}", None):  # switched off here: the learner ends
+            watcher.stop_learning(workspace, project.id)
         if st.session_state.pop(f"_learn_order-{project.id}", None):  # the learner's order goes with it
             st.session_state.get(UNCERTAIN, {}).pop(project.id, None)
         return suggested
-    workspace, labelled = str(ctx.workspace), ctx.labels.progress(project.id).labelled
-    busy = learner.running(workspace, project.id)
-    if not busy and learner.due(workspace, project.id, labelled):
-        learner.start_pass(workspace, project.id)  # its own process: this page goes on at once
-        busy = True
+    st.session_state[f"_learn_on-{project.id}"] = True
+    watcher.keep_learning(workspace, project.id)  # its own process, kept while this page wants it
+    status = watcher.read_status(workspace, project.id) or {}
+    embedding = not status or status.get("embedded", 0) < status.get("rows", 0)
+    st.fragment(_getting_to_know, run_every=2 if embedding else None)(workspace, project.id)
     result = learner.read_result(workspace, project.id) or {}
     if result.get("problem"):
         st.caption(t_engine("learn.problem", result["problem"]))
-    if busy:
+    if status.get("state") in ("starting", "learning"):
         st.caption(t("learn.learning"))
     if "suggestions" not in result or set(result.get("labels", [])) - set(names):
         return suggested
@@ -43,6 +47,14 @@ def learning_section(ctx, project: Project, names: list[str],
         st.session_state[f"_learn_order-{project.id}"] = True
     _most_likely_wrong(ctx, project, result.get("most_likely_wrong") or [])
     return found
+
+
+def _getting_to_know(workspace: str, project_id: int) -> None:
+    """The learner's first job, a progress bar redrawn every 2 s on its own until every text is embedded."""
+    status = watcher.read_status(workspace, project_id) or {}
+    done, total = int(status.get("embedded", 0)), int(status.get("rows", 0))
+    if total and done < total:
+        st.progress(done / total, text=t("learn.embedding", done=f"{done:,}", total=f"{total:,}"))
 
 
 def _status(result: dict, labelled: int) -> None:

@@ -3,9 +3,10 @@ retrained on the labelled rows in a process of its own, so the Label page never 
 
 Each pass writes `workspace/labels/learner-PROJECT.json`: a suggestion and its sureness for every unlabelled
 row, an estimated accuracy from cross-validation on the labelled rows (and its history: accuracy against the
-number of labels), and the labelled rows the cross-validated model most confidently disagrees with ("most
-likely wrong", a simple form of confident learning). The page starts a pass after every few new labels
-(`python -m core.labels.learner PROJECT`); one pass at a time per project (a lock file with its pid).
+number of labels), and the labelled rows whose given label is most likely wrong: confident learning on the
+cross-validated probabilities (cleanlab's find_label_issues, ranked by self-confidence). The Label page keeps one
+long-lived learner per project (core.labels.watcher) that calls `fit_and_answer` after every few new labels;
+`python -m core.labels.learner PROJECT` is one pass on its own.
 """
 
 from __future__ import annotations
@@ -56,13 +57,15 @@ def learn(workspace: str | Path, project: int, model: str = "default") -> dict[s
         result["problem"] = problem
         return _write(workspace, project, result)
     vectors = embed_texts(workspace, resolve_model(model), texts, 128)
-    result.update(_fit_and_answer(vectors, labels, rows["row"].astype(int).tolist()))
-    result["curve"] = (result["curve"] + [[result["labelled"], result["estimated_accuracy"]]])[-CURVE_POINTS:]
+    result.update(fit_and_answer(vectors, labels, rows["row"].astype(int).tolist()))
+    result["curve"] = add_to_curve(result["curve"], result["labelled"], result["estimated_accuracy"])
     result["seconds"] = round(time.perf_counter() - started, 2)
     return _write(workspace, project, result)
 
 
-def _fit_and_answer(vectors, labels: list[str | None], row_ids: list[int]) -> dict[str, Any]:
+def fit_and_answer(vectors, labels: list[str | None], row_ids: list[int]) -> dict[str, Any]:
+    """Cross-validated probabilities on the labelled rows (the estimate, the labels most likely wrong), then a fit
+    on all of them that answers every unlabelled row."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -75,16 +78,41 @@ def _fit_and_answer(vectors, labels: list[str | None], row_ids: list[int]) -> di
     head = LogisticRegression(max_iter=2000, class_weight="balanced")
     cv = cross_val_predict(head, x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="predict_proba")
     guess = cv.argmax(axis=1)
-    # confidently disagreeing with the given label: how sure the held-out model is of its own answer
-    wrong = sorted(((float(cv[j, guess[j]]), j) for j in range(len(known)) if guess[j] != y[j]), reverse=True)
+    wrong, wrong_by = likely_wrong(cv, y)
     head.fit(x, y)
     unlabelled = [i for i, lab in enumerate(labels) if lab is None]
     probs = head.predict_proba(vectors[unlabelled]) if unlabelled else np.zeros((0, len(names)))
-    return {"labels": names, "estimated_accuracy": float((guess == y).mean()), "folds": folds,
+    return {"labels": names, "estimated_accuracy": float((guess == y).mean()), "folds": folds, "wrong_by": wrong_by,
             "suggestions": {str(row_ids[i]): [names[int(p.argmax())], round(float(p.max()), 4)]
                             for i, p in zip(unlabelled, probs, strict=True)},
             "most_likely_wrong": [{"row": row_ids[known[j]], "label": labels[known[j]], "model_says": names[guess[j]],
-                                   "sureness": round(p, 4)} for p, j in wrong[:MOST_LIKELY_WRONG]]}
+                                   "sureness": round(float(cv[j, guess[j]]), 4)} for j in wrong[:MOST_LIKELY_WRONG]]}
+
+
+def likely_wrong(cv_probs, given) -> tuple[list[int], str]:
+    """Positions of labelled rows whose label is most likely wrong, the likeliest first, and the rule that found them.
+
+    Confident learning (cleanlab): a row is an issue when the held-out model is surer of another label than that
+    label's own rows usually are; ranked by the probability the model gives the row's label (lowest first). Only
+    rows whose held-out answer differs are kept, so the page can say what the model answers instead. Without
+    cleanlab (or where it cannot rank), the rows answered differently, the surest answer first."""
+    guess = cv_probs.argmax(axis=1)
+    try:
+        from cleanlab.filter import find_label_issues
+
+        # one process: a pool forked per pass costs more than the few hundred rows it ranks
+        issues = find_label_issues(given, cv_probs, return_indices_ranked_by="self_confidence", n_jobs=1)
+        return [int(j) for j in issues if guess[j] != given[j]], "cleanlab"
+    except (ImportError, ValueError, AssertionError) as error:  # too few rows of a label for its thresholds, say
+        log.info("Confident learning unavailable (%s); listing confident disagreements", error)
+    order = sorted(((float(cv_probs[j, guess[j]]), j) for j in range(len(given)) if guess[j] != given[j]), reverse=True)
+    return [j for _, j in order], "disagreement"
+
+
+def add_to_curve(curve: list, labelled: int, accuracy: float) -> list:
+    """The estimate against the number of labels: a new pass on as many labels replaces that point."""
+    kept = [point for point in curve if point[0] != labelled]
+    return (kept + [[labelled, accuracy]])[-CURVE_POINTS:]
 
 
 def _write(workspace: str | Path, project: int, result: dict[str, Any]) -> dict[str, Any]:

@@ -32,17 +32,25 @@ def load_encoder(folder: str | Path, device: str = "cpu", max_length: int | None
 
 
 def encode(encoder, texts: list[str], batch_size: int = BATCH, stop=None):
-    """An (n, dim) float32 array; `stop()` returning True between batches ends early (returns None)."""
+    """An (n, dim) float32 array; `stop()` returning True between batches ends early (returns None).
+
+    Texts go in batches of similar length, sorted over all of them (not only within a batch), so batches pad
+    little."""
     import numpy as np
 
-    parts = []
-    for start in range(0, len(texts), batch_size):
+    width = getattr(encoder, "get_embedding_dimension", encoder.get_sentence_embedding_dimension)() or 0
+    out = None if texts else np.zeros((0, width), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
         if stop is not None and stop():
             return None
-        parts.append(encoder.encode(texts[start:start + batch_size], batch_size=batch_size, convert_to_numpy=True,
-                                    show_progress_bar=False).astype(np.float32))
-    width = getattr(encoder, "get_embedding_dimension", encoder.get_sentence_embedding_dimension)() or 0
-    return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.float32)
+        chunk = order[start:start + batch_size]
+        vectors = encoder.encode([texts[i] for i in chunk], batch_size=batch_size, convert_to_numpy=True,
+                                 show_progress_bar=False).astype(np.float32)
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        out[chunk] = vectors
+    return out
 
 
 class EmbeddingCache:
@@ -71,6 +79,16 @@ class EmbeddingCache:
             self._write([(h, v) for (h, _), v in zip(missing, vectors, strict=True)])
             found.update({h: v for (h, _), v in zip(missing, vectors, strict=True)})
         return np.stack([found[h] for h in hashes]) if hashes else np.zeros((0, 0), dtype=np.float32)
+
+    def count_cached(self, texts: list[str]) -> int:
+        """How many of `texts` (each counted once) this cache holds."""
+        return len(self._read({text_hash(t) for t in texts}))
+
+    def cached(self, texts: list[str]) -> dict[int, Any]:
+        """The vectors this cache holds for `texts`, by position (a text it lacks is left out); no encoder needed."""
+        hashes = [text_hash(t) for t in texts]
+        found = self._read(set(hashes))
+        return {i: found[h] for i, h in enumerate(hashes) if h in found}
 
     def _read(self, hashes: set[str]) -> dict[str, Any]:
         import numpy as np

@@ -1,0 +1,163 @@
+"""The Label page's learner on a 2,000-row project: time from the label that triggers a pass to its result.
+
+A project of 2,000 SST-2 training sentences (none labelled) and the learner switched on as the page switches it
+on (core.labels.watcher.keep_learning: its own process, the built-in MiniLM-L6 encoder). Then labelled as a person
+would, one text every --pace seconds, the text the learner is least sure of first (the page's order), with the
+file's true labels. Every 5th label triggers a pass; the time from that label's save to the result file holding
+it is measured (the next label waits for it, so the times do not overlap). Three phases:
+
+1. right after switching on, while the learner loads and gets to know the texts in the background;
+2. once every text is embedded (--after triggers);
+3. after the learner is switched off and on again (every vector cached: a fresh process without the encoder).
+
+Names the CPU or GPU, whether bf16 was on, and the load average (other work on a shared machine slows it).
+Writes bench/results/learner.json and prints a Markdown table.
+
+    .venv/bin/python bench/bench_learner.py [--rows 2000] [--pace 2] [--after 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SST2 = ROOT.parent / "shared" / "datasets" / "sst2" / "train.tsv"
+sys.path.insert(0, str(ROOT))
+NAMES = {"0": "negative", "1": "positive"}
+
+
+def read_sst2(rows: int, seed: int) -> tuple[list[str], list[str]]:
+    with open(SST2, encoding="utf-8", newline="") as handle:
+        table = [(r["sentence"], NAMES[r["label"]]) for r in csv.DictReader(handle, delimiter="\t")]
+    chosen = random.Random(seed).sample(table, rows)
+    return [text for text, _ in chosen], [label for _, label in chosen]
+
+
+class Labeller:
+    """A person at the Label page: the least sure text first (row order before the learner has answered)."""
+
+    def __init__(self, workspace: Path, project: int, truth: list[str]) -> None:
+        from core.labels.store import LabelStore
+
+        self.workspace, self.project, self.truth = workspace, project, truth
+        self.store, self.done = LabelStore(workspace), set()
+
+    def label_one(self) -> None:
+        from core.labels import learner
+
+        suggestions = (learner.read_result(self.workspace, self.project) or {}).get("suggestions", {})
+        open_rows = [(sure, int(row)) for row, (_, sure) in suggestions.items() if int(row) not in self.done]
+        row = min(open_rows)[1] if open_rows else next(r for r in range(len(self.truth)) if r not in self.done)
+        self.store.set_label(self.project, row, self.truth[row])
+        self.done.add(row)
+
+    def trigger(self, pace: float, phase: str) -> dict:
+        """Five labels at the person's pace; the time from the fifth's save to a result that learned from it."""
+        from core.labels import learner, watcher
+
+        for _ in range(4):
+            self.label_one()
+            watcher.keep_learning(self.workspace, self.project)  # the page's redraw after each label
+            time.sleep(pace)
+        self.label_one()
+        saved, wanted = time.perf_counter(), len(self.done)
+        watcher.keep_learning(self.workspace, self.project)
+        while (learner.read_result(self.workspace, self.project) or {}).get("labelled", 0) < wanted:
+            if time.perf_counter() - saved > 600:
+                raise SystemExit(f"no result with {wanted} labels within 10 minutes")
+            time.sleep(0.02)
+        seconds = time.perf_counter() - saved
+        status = watcher.read_status(self.workspace, self.project) or {}
+        result = learner.read_result(self.workspace, self.project) or {}
+        step = {"phase": phase, "labels": wanted, "seconds": round(seconds, 2), "embedded": status.get("embedded"),
+                "encoder_loaded": status.get("encoder_loaded"), "fit_seconds": result.get("seconds"),
+                "estimated_accuracy": result.get("estimated_accuracy"), "too_few_labels": bool(result.get("problem")),
+                "load": round(os.getloadavg()[0], 1)}
+        print(f"  {phase}: {wanted} labels -> result in {seconds:.2f} s ({step['embedded']} texts embedded, "
+              f"load {step['load']})", flush=True)
+        time.sleep(pace)
+        return step
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--pace", type=float, default=2.0, help="seconds between a person's labels")
+    parser.add_argument("--after", type=int, default=8, help="triggers measured once every text is embedded")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not SST2.exists():
+        print(f"skipped: {SST2} is not here (../shared/datasets is only beside the project in CI)")
+        return 0
+    from core.data.texts import LabelledTexts
+    from core.device import training_device
+    from core.labels import watcher
+    from core.labels.store import LabelStore
+
+    device = training_device()
+    texts, truth = read_sst2(args.rows, args.seed)
+    report = {"device": device.label, "bf16": device.bf16, "rows": args.rows, "pace": args.pace,
+              "load_before": os.getloadavg(), "steps": []}
+    print(f"device: {device.label} (bf16 {'on' if device.bf16 else 'off'}), load average "
+          f"{os.getloadavg()[0]:.1f}; {args.rows} SST-2 rows, a label every {args.pace:g} s", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        workspace = Path(folder) / "ws"
+        store = LabelStore(workspace)
+        project = store.create_project("sst2", LabelledTexts(texts=texts, labels=[None] * len(texts),
+                                                             text_column="sentence", label_column=None,
+                                                             source=str(SST2))).id
+        for name in NAMES.values():
+            store.add_label(project, name)
+        person = Labeller(workspace, project, truth)
+        switched_on = time.perf_counter()
+        watcher.keep_learning(workspace, project)
+        all_known = None
+        while all_known is None:
+            report["steps"].append(person.trigger(args.pace, "while embedding"))
+            status = watcher.read_status(workspace, project) or {}
+            if status.get("embedded", 0) >= args.rows:
+                all_known = time.perf_counter() - switched_on
+        report["switch_on_to_all_embedded_seconds"] = round(all_known, 1)
+        for _ in range(args.after):
+            report["steps"].append(person.trigger(args.pace, "all embedded"))
+        watcher.stop_learning(workspace, project)
+        while watcher.watching(workspace, project):
+            time.sleep(0.1)
+        watcher.keep_learning(workspace, project)  # switched on again: a fresh process, every vector cached
+        for _ in range(2):
+            report["steps"].append(person.trigger(args.pace, "after a restart"))
+        watcher.stop_learning(workspace, project)
+        while watcher.watching(workspace, project):
+            time.sleep(0.1)
+    report["load_after"] = os.getloadavg()
+    print_table(report)
+    out = ROOT / "bench" / "results" / "learner.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def print_table(report: dict) -> None:
+    print(f"\nswitch-on to every text embedded: {report['switch_on_to_all_embedded_seconds']} s\n")
+    print("| phase | passes | first | median | slowest | fit alone (median) |")
+    print("|---|---|---|---|---|---|")
+    for phase in ("while embedding", "all embedded", "after a restart"):
+        steps = [s for s in report["steps"] if s["phase"] == phase]
+        if steps:
+            times = [s["seconds"] for s in steps]
+            fits = [s["fit_seconds"] for s in steps if s["fit_seconds"] is not None]
+            print(f"| {phase} | {len(steps)} | {times[0]:.2f} s | {statistics.median(times):.2f} s | "
+                  f"{max(times):.2f} s | {statistics.median(fits) if fits else 0:.2f} s |")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,289 @@
+"""The Label page's learner as one long-lived process per project, so an update lands seconds after the label.
+
+A pass in a fresh process pays for its imports and for reading every vector again (6 s on 2,000 rows, loaded
+machine); the first one also embedded all the texts (3 minutes). Instead, switching the learner on starts
+`python -m core.labels.watcher PROJECT`, which keeps the libraries, the vectors and the encoder in memory and:
+
+- learns at once from the labels so far (when there are enough), embedding the labelled texts first;
+- then embeds the project's other texts a few at a time in the background ("getting to know your texts"), each
+  batch saved in the workspace's embedding cache, so a restarted learner carries on where it stopped;
+- looks at the label history between batches (a quarter of a second apart when idle) and learns again after
+  every `EVERY` label changes: nothing is imported or read again, so a pass is the model fit alone;
+- never loads the encoder when every vector it needs is cached.
+
+Its files, beside the result (`labels/learner-P.json`): `learner-P.watch` (its pid, touched every 2 s while it
+lives), `learner-P.status.json` (what it is doing, how many texts it has embedded) and `learner-P.wanted`
+(touched by the page on each redraw while the learner is on; the learner ends when it is gone, untouched for
+IDLE_SECONDS, or when the process that started it, the dashboard's server, has ended).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from core.labels import learner
+from core.labels.store import LabelStore
+from core.store.database import connect
+
+log = logging.getLogger(__name__)
+CHUNK = 32            # texts embedded between looks at the labels: about a second on a loaded 2-core CPU
+WAIT = 0.25           # seconds between looks when there is nothing to embed
+HEARTBEAT = 2.0
+STALE = 30.0          # a pid file untouched this long belongs to a learner that has ended
+IDLE_SECONDS = 900    # no page has wanted the learner for a quarter of an hour: it ends
+MAX_LENGTH = 128
+
+
+def _path(workspace: str | Path, project: int, suffix: str) -> Path:
+    return learner.result_path(workspace, project).with_suffix(suffix)
+
+
+def keep_learning(workspace: str | Path, project: int, model: str = "default") -> None:
+    """The page's call on every redraw while the learner is on: the project's learner kept, or started."""
+    wanted = _path(workspace, project, ".wanted")
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    wanted.touch()
+    if not watching(workspace, project):
+        _start(workspace, project, model)
+
+
+def stop_learning(workspace: str | Path, project: int) -> None:
+    """Switched off: the learner sees its wanted file gone within a second and ends."""
+    _path(workspace, project, ".wanted").unlink(missing_ok=True)
+
+
+def watching(workspace: str | Path, project: int) -> bool:
+    """Whether the project's learner is alive: its pid file touched lately and its process there."""
+    pid_file = _path(workspace, project, ".watch")
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        fresh = time.time() - pid_file.stat().st_mtime < STALE
+    except (OSError, ValueError, IndexError):
+        return False
+    if not fresh:  # also a process that ended but is not yet reaped by the page that started it
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def read_status(workspace: str | Path, project: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_path(workspace, project, ".status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _start(workspace: str | Path, project: int, model: str) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "core.labels.watcher", str(project), "--workspace",
+                                str(workspace), "--model", model], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               cwd=Path(__file__).parents[2])
+    _write(_path(workspace, project, ".watch"), str(process.pid))  # at once: the next redraw starts no second one
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)  # a reader never sees half a file
+
+
+class Watcher:
+    """One project's learner: its texts' vectors in memory, a pass after every few label changes."""
+
+    def __init__(self, workspace: str | Path, project: int, model: str = "default", chunk: int = CHUNK) -> None:
+        from core.models.resolve import resolve_model
+        from core.train.methods.embeddings import EmbeddingCache, encoder_key
+
+        self.workspace, self.project, self.chunk = Path(workspace), int(project), chunk
+        self.store = LabelStore(workspace)
+        rows = self.store.rows(self.project)
+        self.rows, self.texts = rows["row"].astype(int).tolist(), rows["text"].astype(str).tolist()
+        self.folder = resolve_model(model)
+        self.cache = EmbeddingCache(workspace, encoder_key(self.folder, MAX_LENGTH))
+        self.vectors: dict[int, Any] = {}  # position in self.rows -> its vector
+        self.encoder = None  # loaded only when a text is not in the cache
+        self.learned_at: int | None = None  # label changes counted when the last pass read the labels
+        self.problem: str | None = None  # why the last pass could not learn (too few labels)
+        self.state = "starting"
+        self.parent = os.getppid()
+
+    # the texts' vectors -------------------------------------------------------------------------------
+    def load_cached(self) -> int:
+        """Every vector the cache holds for these texts, without the encoder; how many there were."""
+        self.vectors.update(self.cache.cached(self.texts))
+        self.report()
+        return len(self.vectors)
+
+    def embed(self, positions: list[int]) -> None:
+        """Vectors for these texts (the encoder loaded the first time one is missing), saved in the cache."""
+        wanted = [i for i in positions if i not in self.vectors]
+        if wanted:
+            vectors = self.cache.embed(self._encoder, [self.texts[i] for i in wanted])
+            self.vectors.update(zip(wanted, vectors, strict=True))
+
+    def _encoder(self):
+        if self.encoder is None:
+            from core.train.methods.embeddings import load_encoder
+            from core.train.methods.quick import device_kind
+
+            self.encoder = load_encoder(self.folder, device_kind(), MAX_LENGTH)
+        return self.encoder
+
+    def missing(self) -> list[int]:
+        return [i for i in range(len(self.texts)) if i not in self.vectors]
+
+    def embed_next(self) -> bool:
+        """One chunk of the texts not yet embedded, in the order the queue reaches them; False when none are left."""
+        missing = self.missing()
+        if not missing:
+            return False
+        self.state = "embedding"
+        self.embed(missing[:self.chunk])
+        self.report()
+        return True
+
+    # learning -----------------------------------------------------------------------------------------
+    def label_changes(self) -> int:
+        """Every label given, changed, cleared or undone adds a row to the history: a count that only grows."""
+        with connect(self.store.path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM label_history WHERE project_id = ?",
+                                  (self.project,)).fetchone()[0])
+
+    def due(self) -> bool:
+        # while there are too few labels to learn, each new one may be the one that makes enough
+        needed = 1 if self.problem else learner.EVERY
+        return self.learned_at is None or self.label_changes() - self.learned_at >= needed
+
+    def learn(self) -> dict[str, Any]:
+        """A pass on the labels as they are now, over the texts embedded so far (labelled ones embedded first)."""
+        import numpy as np
+
+        from core.train.methods.enough import need_more_labels
+
+        started, changes = time.perf_counter(), self.label_changes()  # counted first: no change slips between
+        self.state = "learning"
+        self.report()
+        labels = [lab if isinstance(lab, str) else None for lab in self.store.rows(self.project)["label"]]
+        previous = learner.read_result(self.workspace, self.project) or {}
+        result: dict[str, Any] = {"labelled": sum(lab is not None for lab in labels), "label_changes": changes,
+                                  "curve": previous.get("curve", []), "rows": len(labels)}
+        self.problem = need_more_labels(self.texts, labels)
+        if self.problem:
+            result["problem"] = self.problem
+        else:
+            self.embed([i for i, lab in enumerate(labels) if lab is not None])
+            have = sorted(self.vectors)
+            result.update(learner.fit_and_answer(np.stack([self.vectors[i] for i in have]),
+                                                 [labels[i] for i in have], [self.rows[i] for i in have]))
+            result["curve"] = learner.add_to_curve(result["curve"], result["labelled"], result["estimated_accuracy"])
+            result["embedded"] = len(have)
+        result.update(seconds=round(time.perf_counter() - started, 2), made_at=time.time())
+        _write(learner.result_path(self.workspace, self.project), json.dumps(result, ensure_ascii=False))
+        self.learned_at, self.state = changes, "waiting"
+        self.report()
+        return result
+
+    def report(self) -> None:
+        _write(_path(self.workspace, self.project, ".status.json"), json.dumps({
+            "state": self.state, "embedded": len(self.vectors), "rows": len(self.texts),
+            "encoder_loaded": self.encoder is not None, "pid": os.getpid(), "at": time.time()}))
+
+    # the process --------------------------------------------------------------------------------------
+    def wanted(self) -> bool:
+        if os.getppid() != self.parent:  # the server (or script) that started it has gone
+            return False
+        try:
+            return time.time() - _path(self.workspace, self.project, ".wanted").stat().st_mtime < IDLE_SECONDS
+        except OSError:
+            return False
+
+    def run(self) -> None:
+        """Learn at once, then embed the rest in the background and learn again after every few label changes."""
+        self.load_cached()
+        self._warm()
+        self.learn()
+        while self.wanted():
+            if self.due():
+                self.learn()
+            elif self.embed_next():
+                if not self.missing():
+                    self.learn()  # every text known now: a suggestion for each
+            else:
+                self.state = "waiting"
+                time.sleep(WAIT)
+        log.info("Learner for project %s: no page wants it any more", self.project)
+
+    def _warm(self) -> None:
+        # the libraries a pass needs, loaded before the first pass (the encoder only once a text needs it)
+        import sklearn.linear_model  # noqa: F401
+        try:
+            import cleanlab.filter  # noqa: F401
+        except ImportError:
+            pass
+
+
+def _only_learner(workspace: str | Path, project: int):
+    """An exclusive lock held for this process's life, or None when another learner of the project holds it (two
+    tabs starting one at the same moment)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the pid file alone keeps a second one from starting
+        return True
+    handle = open(_path(workspace, project, ".lock"), "w")  # noqa: SIM115  (open as long as the process lives)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _heartbeat(pid_file: Path, done: threading.Event) -> None:
+    # a thread: the pid file stays fresh through a slow encoder load; rewritten, not touched, so it names this
+    # process again after a page wrote in the pid of a second learner that found the lock taken and ended
+    while not done.wait(HEARTBEAT):
+        try:
+            _write(pid_file, str(os.getpid()))
+        except OSError:
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.labels.watcher", description="The Label page's learner.")
+    parser.add_argument("project", type=int)
+    parser.add_argument("--workspace", required=True)
+    parser.add_argument("--model", default="default")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    lock = _only_learner(args.workspace, args.project)
+    if lock is None:
+        return 0
+    pid_file, done = _path(args.workspace, args.project, ".watch"), threading.Event()
+    _write(pid_file, str(os.getpid()))
+    beat = threading.Thread(target=_heartbeat, args=(pid_file, done), daemon=True)
+    beat.start()
+    try:
+        Watcher(args.workspace, args.project, args.model).run()
+    finally:
+        done.set()
+        beat.join()  # its last write before the pid file goes, never after
+        if pid_file.exists() and pid_file.read_text().split()[:1] == [str(os.getpid())]:
+            pid_file.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
