@@ -17,7 +17,7 @@ from ui import format as fmt
 from ui.big_data import sample_offer
 from ui.devices import device_picker, run_devices_note
 from ui.i18n import t_engine
-from ui.methods import baseline_note, method_picker
+from ui.methods import baseline_note, method_picker, stopped_note
 from ui.progress import progress
 from ui.widgets import (
     estimate_panel,
@@ -139,7 +139,7 @@ def outcome_section(run: RunRecord) -> None:
         fix = t_engine(key + ".fix", run.error_fix or "")
         st.error(md(message) + (f"  \n**{t('error.fix')}** {md(fix)}" if fix else ""), icon=":material/error:")
     elif run.status == "stopped":
-        st.info(t("train.stopped"), icon=":material/pause_circle:")
+        st.info(stopped_note(run), icon=":material/pause_circle:")  # a few-shot run restarts: said so
     if run.status in ("failed", "interrupted", "stopped", "completed"):
         path = log_path(run.run_dir)
         if path.exists():

@@ -199,6 +199,11 @@ def training_estimate(ctx) -> tuple[Any, list, Any] | None:
     if step_cost is None:
         request_calibration(ctx.workspace, config.model)  # the standby worker measures it while the user reads
     shape = {"hidden_size": info.hidden_size, "layers": info.layers}
+    if config.method in ("quick", "few-shot"):  # no epochs: texts to embed and SetFit's steps (ui.method_time)
+        from ui.method_time import method_time_estimate
+
+        return method_time_estimate(ctx, info, data, train_rows, rows - train_rows, tokens, device, step_cost), [], \
+            device
     result = run_estimate(info.parameters, config, train_rows, val_rows, tokens, device,
                           runs=ctx.store.list_runs(("completed",)), step_cost=step_cost, **shape)
     return result, fixes(info.parameters, config, train_rows, tokens, device, **shape), device
@@ -211,6 +216,11 @@ def estimate_panel(ctx, compact: bool = False) -> None:
         st.info(t("estimate.unknown"))
         return
     result, fix_list, device = found
+    if getattr(result, "method", None):  # a quick or few-shot run: its own line, no epochs
+        from ui.method_time import method_time_line
+
+        method_time_line(result, compact)
+        return
     epochs = ctx.config.epochs
     basis = {"run": t("estimate.measured", run=result.measured_run), "measured": t("estimate.calibrated"),
              "rough": t("estimate.rough")}[result.basis]

@@ -64,9 +64,12 @@ def create_run(store: RunStore, config: TrainConfig) -> RunRecord:
 def check_data(config: TrainConfig) -> None:
     """Fail now, not minutes later in a worker, when the data cannot train (a wrong column, one label)."""
     from core.data.task_texts import load_task_texts, prepare_task_rows  # any task: one label, several, a score
+    from core.train.methods.refuse import refuse_unsupported
 
-    prepare_task_rows(load_task_texts(config.data, config.text_column, config.label_column, task=config.task,
-                                      label_columns=config.label_columns, separator=config.label_separator))
+    data = load_task_texts(config.data, config.text_column, config.label_column, config.text_pair_column,
+                           task=config.task, label_columns=config.label_columns, separator=config.label_separator)
+    refuse_unsupported(config.method, data)  # quick and few-shot: one label per single text, said before any work
+    prepare_task_rows(data)
 
 
 def submit(store: RunStore, config: TrainConfig) -> RunRecord:

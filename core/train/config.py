@@ -66,9 +66,10 @@ class TrainConfig:
                          "or more); few-shot: SetFit, for about 4-64 labelled rows per label; quick: the model frozen "
                          "with a logistic regression on its sentence embeddings, a model in seconds.",
                          choices=("fine-tune", "few-shot", "quick"), advanced=False)
-    few_shot_pairs: int = _field(20, "Pairs per text (few-shot)", "Few-shot only: how many pairs of texts (same "
+    few_shot_pairs: int = _field(0, "Pairs per text (few-shot)", "Few-shot only: how many pairs of texts (same "
                                  "label or not) each labelled text makes for SetFit's contrastive training "
-                                 "(SetFit's num_iterations); more takes longer.", minimum=1, maximum=200)
+                                 "(SetFit's num_iterations); more takes longer. 0 = chosen for the rows: SetFit's "
+                                 "20 up to 16 texts, fewer for more, about 40 steps in all.", minimum=0, maximum=200)
     name: str = _field("", "Run name", "A name to find this run by later; made up when empty.", advanced=False)
     epochs: float = _field(4.0, "Epochs", "How many times training passes over all the data.", minimum=0.05,
                            maximum=100)

@@ -34,7 +34,13 @@ def run_training(store: RunStore, run: RunRecord, resume_from: Path | None = Non
         from core.train.methods.few_shot import run_few_shot as train
     else:
         from core.train.finetune import run_training as train
-    results = train(store, run, resume_from)
+    if method in ("quick", "few-shot"):
+        from core.train.methods.threads import threads_fitted_to_load
+
+        with threads_fitted_to_load():  # a busy CPU: fewer threads wait less on each other
+            results = train(store, run, resume_from)
+    else:
+        results = train(store, run, resume_from)
     results["method"] = method
     if not results.get("stopped") and results.get("task", "single-label") == "single-label":  # TF-IDF: one label
         results.update(_baseline(config))

@@ -3,7 +3,10 @@ contrastively, then a logistic regression learns the labels on its embeddings. F
 rows per label, where a full fine-tune has too little to learn from.
 
 Live loss goes to the run store like any run's; Stop ends the encoder's training at the next step (the run
-ends as stopped, and Resume starts it again: SetFit keeps no checkpoint worth resuming from).
+ends as stopped). Resume starts it again from the beginning, and says so with the time it takes: SetFit's
+trainer keeps no checkpoint, and its pairs are drawn afresh, so a run of a minute or two is cheaper redone.
+How many pairs each text makes is method_estimate.pairs_per_text (SetFit's 20 at 8 texts per label, fewer
+for more texts, so the contrastive part stays near 40 steps on a CPU).
 The model folder is the quick method's (core.train.methods.saved), its encoder SetFit's own save.
 """
 
@@ -27,9 +30,18 @@ class FewShotCallback(TrainerCallback):
 
     def __init__(self, store: RunStore, run_id: str) -> None:
         self.store, self.run_id, self.stopped, self._last_poll = store, run_id, False, 0.0
+        self.began = self.ended = 0.0  # the contrastive steps' own time, for the next run's estimate
 
     def on_train_begin(self, args, state, control, **kwargs):
+        self.began = time.perf_counter()
         self.store.update(self.run_id, max_steps=state.max_steps + 1, global_step=0)  # +1: the head's fit
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.ended = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.began)
 
     def on_step_end(self, args, state, control, **kwargs):
         now = time.monotonic()
@@ -53,37 +65,48 @@ class FewShotCallback(TrainerCallback):
         self.store.add_metrics(self.run_id, "train", state.global_step, state.epoch, values)
 
 
-def setfit_arguments(config, output_dir: Path):
+def setfit_arguments(config, output_dir: Path, texts: int):
     """SetFit's settings from the run's: its batch size, max length and seed; pairs per text (num_iterations)."""
     from setfit import TrainingArguments
 
+    from core.train.methods.method_estimate import pairs_per_text
+
     return TrainingArguments(output_dir=str(output_dir), batch_size=config.batch_size, num_epochs=1,
-                             num_iterations=config.few_shot_pairs, max_length=config.max_length, seed=config.seed,
-                             logging_steps=config.logging_steps, save_strategy="no", report_to="none",
-                             show_progress_bar=False)
+                             num_iterations=pairs_per_text(config.few_shot_pairs, texts),
+                             max_length=config.max_length, seed=config.seed, logging_steps=config.logging_steps,
+                             save_strategy="no", report_to="none", show_progress_bar=False)
 
 
 def train_setfit(config, encoder_folder: Path, texts: list[str], label_ids: list[int], output_dir: Path,
-                 callbacks: list | None = None):
-    """A trained SetFitModel (encoder and head) from these labelled texts."""
-    from datasets import Dataset
-    from setfit import SetFitModel, Trainer
+                 callbacks: list | None = None, phases=None):
+    """A trained SetFitModel (encoder and head) from these labelled texts; `phases` times loading and training."""
+    from contextlib import nullcontext
 
-    from core.train.methods.quick import device_kind
+    def phase(name: str):
+        return phases.time(name) if phases is not None else nullcontext()
 
-    model = SetFitModel.from_pretrained(str(encoder_folder), device=device_kind())
-    model.model_body.max_seq_length = config.max_length
-    trainer = Trainer(model=model, args=setfit_arguments(config, output_dir), callbacks=callbacks or [],
-                      train_dataset=Dataset.from_dict({"text": texts, "label": label_ids}))
-    trainer.train()
+    with phase("load_model"):  # setfit and datasets imported, the encoder read
+        from datasets import Dataset
+        from setfit import SetFitModel, Trainer
+
+        from core.train.methods.quick import device_kind
+
+        model = SetFitModel.from_pretrained(str(encoder_folder), device=device_kind())
+        model.model_body.max_seq_length = config.max_length
+        trainer = Trainer(model=model, args=setfit_arguments(config, output_dir, len(texts)),
+                          callbacks=callbacks or [], train_dataset=Dataset.from_dict({"text": texts,
+                                                                                      "label": label_ids}))
+    with phase("train"):
+        trainer.train()
     return model
 
 
 def run_few_shot(store: RunStore, run: RunRecord, resume_from: Path | None = None) -> dict[str, Any]:
-    """Train with SetFit, save, score: the few-shot run from start to finish."""
+    """Train with SetFit, save, score: the few-shot run from start to finish (a resumed one starts it again)."""
     from core.models.resolve import resolve_model
     from core.train.config import TrainConfig
     from core.train.methods.enough import require_enough
+    from core.train.methods.method_estimate import estimate_for_run, measured
     from core.train.methods.quick import (
         device_kind,
         device_label,
@@ -100,16 +123,20 @@ def run_few_shot(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     store.update(run.id, device=device_label())
     with phases.time("read_data"):
         prepared = prepare_data(config)
-        refuse_pairs_and_other_tasks(prepared)
+        refuse_pairs_and_other_tasks(prepared, config.method)
         require_enough(prepared.train.texts, prepared.train.labels)
+    estimate = estimate_for_run(store, run, config, prepared, "few-shot")
+    store.update(run.id, results={"estimate": estimate})  # the Train page's time left, until steps are timed
+    if run.resume_requested:
+        log.info("A few-shot run keeps no checkpoint (SetFit saves none while it trains): it starts again from the "
+                 "beginning%s", f"; it takes about {estimate['seconds']:.0f} s" if estimate else "")
     index = {name: i for i, name in enumerate(prepared.labels)}
     recorder = FewShotCallback(store, run.id)
-    with phases.time("train"):
-        model = train_setfit(config, resolve_model(config.model, trust_remote_code=config.trust_remote_code),
-                             prepared.train.texts, [index[lab] for lab in prepared.train.labels],
-                             run_dir / "setfit", [recorder])
+    model = train_setfit(config, resolve_model(config.model, trust_remote_code=config.trust_remote_code),
+                         prepared.train.texts, [index[lab] for lab in prepared.train.labels], run_dir / "setfit",
+                         [recorder], phases)
     if recorder.stopped:
-        return stopped_results(prepared, phases)
+        return {**stopped_results(prepared, phases), "method": "few-shot", "estimate": estimate}
     steps = (store.get(run.id).max_steps or 1)
     with phases.time("save_model"):
         save_embedding_model(run_dir / "model", "few-shot", prepared.labels, model.model_head, config.max_length,
@@ -119,5 +146,8 @@ def run_few_shot(store: RunStore, run: RunRecord, resume_from: Path | None = Non
     store.update(run.id, global_step=steps, epoch=1.0)
     store.add_metrics(run.id, "eval", steps, 1.0, {k: results["metrics"][k] for k in ("loss", "accuracy",
                                                                                       "macro_f1")})
-    results.update(summary(prepared, phases, global_step=steps, started=started))
+    results.update(summary(prepared, phases, global_step=steps, started=started), estimate=estimate,
+                   contrastive_seconds=round(recorder.seconds, 3))
+    results.update(measured(results, "few-shot", len(prepared.val) + len(prepared.test or []), steps - 1,
+                            recorder.seconds))
     return results

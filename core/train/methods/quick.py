@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.errors import DataError
 from core.store.runs import RunRecord, RunStore
 
 log = logging.getLogger(__name__)
@@ -34,16 +33,26 @@ def embed_texts(workspace, encoder_folder: Path, texts: list[str], max_length: i
     return cache.embed(lambda: load_encoder(encoder_folder, device_kind(), max_length), texts, stop=stop)
 
 
+def cached_texts(workspace, encoder_folder: Path, texts: list[str], max_length: int) -> int:
+    """How many of `texts` have their embeddings in the workspace's cache already (for the estimate)."""
+    from core.train.methods.embeddings import EmbeddingCache, encoder_key
+
+    return EmbeddingCache(workspace, encoder_key(encoder_folder, max_length)).count_cached(texts)
+
+
 def device_kind() -> str:
     from core.device import training_device
 
     return training_device().kind
 
 
-def refuse_pairs_and_other_tasks(prepared) -> None:
-    if prepared.train.text_pairs is not None:
-        raise DataError("Quick and few-shot models read single texts, and this data holds pairs of texts.",
-                        "Choose the fine-tune method for pairs.")
+def refuse_pairs_and_other_tasks(prepared, method: str = "quick") -> None:
+    """Again inside the run (a run made before the check at its creation existed, say): one label per text."""
+    from core.train.methods.refuse import MethodRefused, unsupported_kind
+
+    kind = unsupported_kind(getattr(prepared, "task", "single-label"), prepared.train.text_pairs is not None)
+    if kind:
+        raise MethodRefused(method, kind)
 
 
 def run_quick(store: RunStore, run: RunRecord, resume_from: Path | None = None) -> dict[str, Any]:
@@ -51,6 +60,7 @@ def run_quick(store: RunStore, run: RunRecord, resume_from: Path | None = None) 
     from core.models.resolve import resolve_model
     from core.train.config import TrainConfig
     from core.train.methods.enough import require_enough
+    from core.train.methods.method_estimate import estimate_for_run, measured
     from core.train.methods.saved import save_embedding_model
     from core.train.phases import Phases
     from core.train.prepare import prepare_data
@@ -59,14 +69,17 @@ def run_quick(store: RunStore, run: RunRecord, resume_from: Path | None = None) 
     store.update(run.id, device=device_label(), max_steps=2, global_step=0)
     with phases.time("read_data"):
         prepared = prepare_data(config)
-        refuse_pairs_and_other_tasks(prepared)
+        refuse_pairs_and_other_tasks(prepared, config.method)
         require_enough(prepared.train.texts, prepared.train.labels)
     encoder_folder = resolve_model(config.model, trust_remote_code=config.trust_remote_code)
+    estimate = estimate_for_run(store, run, config, prepared, "quick",
+                                cached_texts(store.workspace, encoder_folder, prepared.train.texts, config.max_length))
+    store.update(run.id, results={"estimate": estimate})
     stop = _stop_check(store, run.id)
     with phases.time("train"):  # embedding the training texts is most of a quick run's time
         vectors = embed_texts(store.workspace, encoder_folder, prepared.train.texts, config.max_length, stop)
         if vectors is None:
-            return stopped_results(prepared, phases)
+            return {**stopped_results(prepared, phases), "method": "quick", "estimate": estimate}
         index = {name: i for i, name in enumerate(prepared.labels)}
         true = [index[lab] for lab in prepared.train.labels]
         head = fit_head(vectors, true, config.seed)
@@ -79,7 +92,8 @@ def run_quick(store: RunStore, run: RunRecord, resume_from: Path | None = None) 
         results = evaluate_saved(run_dir, prepared, config.max_length, device_kind())
     store.update(run.id, global_step=2, epoch=1.0)
     store.add_metrics(run.id, "eval", 1, 1.0, {k: results["metrics"][k] for k in ("loss", "accuracy", "macro_f1")})
-    results.update(summary(prepared, phases, global_step=2, started=started))
+    results.update(summary(prepared, phases, global_step=2, started=started), estimate=estimate)
+    results.update(measured(results, "quick", len(prepared.val) + len(prepared.test or [])))
     return results
 
 
@@ -116,6 +130,7 @@ def summary(prepared, phases, global_step: int, started: float) -> dict[str, Any
     return {"stopped": False, "labels": prepared.labels, "train_rows": len(prepared.train),
             "text_column": prepared.train.text_column, "text_pair_column": None, "val_rows": len(prepared.val),
             "test_rows": len(prepared.test or []), "global_step": global_step, "seconds": phases.as_dict(),
+            "wall_seconds": round(time.time() - started, 1),  # the run's own start to its scores, the baseline aside
             "device": training_device().to_dict(), "class_weights": None}
 
 
