@@ -12,6 +12,7 @@ from core.data.task_texts import load_task_texts, task_of
 from core.data.texts import load_texts
 from core.labels.store import LabelStore
 from tests.pagetext import assert_no_error, messages, page_text
+from ui.label_tasks import TICKED, UNTICKED
 from ui.state import load_choices
 
 TAGS = ["billing", "shipping", "quality"]
@@ -35,11 +36,14 @@ def test_several_labels_are_ticked_saved_at_once_and_handed_to_training(empty_wo
         store.add_label(project, name)
     at = open_page("label").run()
     assert_no_error(at)
-    boxes = [c for c in at.checkbox if c.key and c.key.startswith("label_tick-")]
-    assert [b.label for b in boxes] == ["1 · billing", "2 · shipping", "3 · quality"]
-    assert [button(at, key=f"tick-{i}").proto.shortcut for i in range(3)] == ["1", "2", "3"]
-    boxes[0].check().run()
-    button(at, key="tick-1").click().run()  # the number key 2 ticks the second box
+    boxes = [button(at, key=f"tick-{i}") for i in range(3)]
+    assert [b.label for b in boxes] == TAGS and [b.proto.shortcut for b in boxes] == ["1", "2", "3"]
+    assert {b.proto.icon for b in boxes} == {UNTICKED}
+    boxes[0].click().run()
+    button(at, key="tick-1").click().run()  # as the number key 2 does
+    button(at, key="tick-2").click().run()
+    button(at, key="tick-2").click().run()  # ticked and unticked again
+    assert [button(at, key=f"tick-{i}").proto.icon for i in range(3)] == [TICKED, TICKED, UNTICKED]
     save = button(at, key="save-ticked")
     assert save.label == "Save 2 ticked and next" and save.proto.shortcut.lower() == "enter"
     save.click().run()
@@ -47,7 +51,7 @@ def test_several_labels_are_ticked_saved_at_once_and_handed_to_training(empty_wo
     assert LabelStore(empty_workspace).row(project, 0).label == '["billing", "shipping"]'
     assert "Saved: text 1 is billing; shipping" in page_text(at)
     assert "Text 2 of 3" in page_text(at)
-    assert not any(c.value for c in at.checkbox if (c.key or "").startswith("label_tick-"))  # a fresh text
+    assert {button(at, key=f"tick-{i}").proto.icon for i in range(3)} == {UNTICKED}  # a fresh text
     button(at, key="save-ticked").click().run()  # nothing ticked: none of these labels
     assert LabelStore(empty_workspace).row(project, 1).label == "[]"
     assert "billing · 1" in page_text(at) and "none of the labels · 1" in page_text(at)
@@ -73,7 +77,12 @@ def test_a_number_is_saved_from_the_slider_and_a_word_in_the_table_is_refused(em
     assert "So-so" in page_text(at)
     slider = next(s for s in at.slider if s.key and s.key.startswith("label_score-"))
     assert (slider.min, slider.max, slider.value) == (1.0, 5.0, 3.0)  # the scores' range, in whole steps
+    assert [button(at, key=f"score-key-{v}").proto.shortcut for v in range(1, 6)] == ["1", "2", "3", "4", "5"]
+    button(at, key="score-key-2").click().run()  # as the number key 2 does
+    assert next(s for s in at.slider if s.key == slider.key).value == 2.0
+    slider = next(s for s in at.slider if s.key == slider.key)
     slider.set_value(4.0).run()
+    assert "Keys: 1–5 set the score" in page_text(at)
     save = button(at, key="save-score")
     assert save.proto.shortcut.lower() == "enter"
     save.click().run()

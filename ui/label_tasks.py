@@ -17,12 +17,7 @@ from ui.i18n import t
 from ui.labelling import give
 from ui.widgets import md
 
-# the number-key buttons that tick the check boxes: Streamlit's check boxes take no shortcut, so each has a
-# button that holds its key, out of sight (a fixed style, no user string in it)
-KEYS_STYLE = """<style>
-.st-key-label_tick_keys { display: none; }
-.st-key-label_checks label p { font-size: 1.15rem; }
-</style>"""
+TICKED, UNTICKED = ":material/check_box:", ":material/check_box_outline_blank:"
 
 
 # the text, or both texts of a pair ---------------------------------------------------------------------------------
@@ -43,42 +38,41 @@ def _literal(text: str) -> str:
 
 
 # several labels per text ---------------------------------------------------------------------------------------------
-def _tick_key(project: Project, row: LabelRow, index: int) -> str:
-    return f"label_tick-{project.id}-{row.row}-{index}"
+# Each label is a button drawn as a check box, not an st.checkbox: a focused check box is an <input>, and Streamlit
+# ignores shortcuts while an input has the focus, so after one click the number keys and Enter would stop working.
+def _ticks_key(project: Project, row: LabelRow) -> str:
+    return f"_label_ticks-{project.id}-{row.row}"
 
 
-def _toggle(key: str) -> None:
-    st.session_state[key] = not st.session_state.get(key, False)
+def _toggle(key: str, name: str) -> None:
+    ticked = st.session_state.setdefault(key, [])
+    st.session_state[key] = [n for n in ticked if n != name] if name in ticked else [*ticked, name]
 
 
-def _save_ticked(project_id: int, keys: list[str], names: list[str]) -> None:
-    chosen = [name for key, name in zip(keys, names) if st.session_state.get(key)]
-    give(project_id, chosen)
-    for key in keys:  # the next time this text comes up, its boxes show what the database holds
-        st.session_state.pop(key, None)
+def _save_ticked(project_id: int, key: str) -> None:
+    give(project_id, list(st.session_state.get(key, [])))
+    st.session_state.pop(key, None)  # the next time this text comes up, its boxes show what the database holds
 
 
 def multi_answer(project: Project, names: list[str], row: LabelRow) -> None:
     """A check box per label (keys 1-9 tick and untick), and one button that saves the ticked ones (Enter)."""
-    st.html(KEYS_STYLE)
-    given = set(tasks.read(tasks.MULTI, row.label) or [])
-    keys = [_tick_key(project, row, i) for i in range(len(names))]
-    for key, name in zip(keys, names):
-        st.session_state.setdefault(key, name in given)
-    per_row = min(len(names), 3) or 1
+    key = _ticks_key(project, row)
+    if key not in st.session_state:
+        st.session_state[key] = [n for n in (tasks.read(tasks.MULTI, row.label) or []) if n in names]
+    ticked = st.session_state[key]
+    per_row = min(len(names), 4) or 1
     with st.container(key="label_checks"):
-        columns = st.columns(per_row)
-        for i, (key, name) in enumerate(zip(keys, names)):
-            number = f"{i + 1} · " if i < NUMBER_KEYS else ""
-            columns[i % per_row].checkbox(f"{number}{md(name)}", key=key)
-    with st.container(key="label_tick_keys"):
-        for i, key in enumerate(keys[:NUMBER_KEYS]):
-            st.button(str(i + 1), key=f"tick-{i}", on_click=_toggle, args=(key,), shortcut=str(i + 1))
-    ticked = sum(1 for key in keys if st.session_state.get(key))
+        for start in range(0, len(names), per_row):
+            columns = st.columns(per_row)
+            for i, name in enumerate(names[start:start + per_row], start=start):
+                on = name in ticked
+                columns[i - start].button(md(name), key=f"tick-{i}", on_click=_toggle, args=(key, name),
+                                          icon=TICKED if on else UNTICKED, type="primary" if on else "secondary",
+                                          shortcut=str(i + 1) if i < NUMBER_KEYS else None, width="stretch")
     with st.container(key="label_buttons"):
-        st.button(t("label.multi_save", n=ticked) if ticked else t("label.multi_save_none"), key="save-ticked",
-                  type="primary", icon=":material/keyboard_return:", on_click=_save_ticked,
-                  args=(project.id, keys, list(names)), shortcut="Enter", width="stretch")
+        st.button(t("label.multi_save", n=len(ticked)) if ticked else t("label.multi_save_none"), key="save-ticked",
+                  type="primary", icon=":material/keyboard_return:", on_click=_save_ticked, args=(project.id, key),
+                  shortcut="Enter", width="stretch")
 
 
 # a number per text ----------------------------------------------------------------------------------------------------
@@ -102,8 +96,20 @@ def _save_score(project_id: int, key: str) -> None:
     give(project_id, st.session_state.get(key))
 
 
+def _set_score(key: str, value: float) -> None:
+    st.session_state[key] = value
+
+
+def key_scores(low: float, high: float, step: float) -> list[int]:
+    """The whole numbers the number keys set, on a scale such as 1-5 or 0-9; none on other scales."""
+    if step != 1 or low < 0 or high > 9:
+        return []
+    return list(range(int(low), int(high) + 1))
+
+
 def score_answer(project: Project, row: LabelRow, progress: Progress | None) -> None:
-    """A slider over the project's range of numbers (1-5 when none is given yet), and Save (Enter)."""
+    """A slider over the project's range of numbers (1-5 when none is given yet), and Save (Enter); on a scale of
+    whole numbers up to 9 the number keys set it (a dragged slider holds the focus, and then keys do nothing)."""
     low, high, step = score_scale(progress)
     given = tasks.read(tasks.SCORE, row.label)
     key = f"label_score-{project.id}-{row.row}"
@@ -113,17 +119,22 @@ def score_answer(project: Project, row: LabelRow, progress: Progress | None) -> 
     with st.container(key="label_buttons"):
         slider, save = st.columns([3, 1], vertical_alignment="bottom")
         slider.slider(t("label.score"), min_value=low, max_value=high, step=step, key=key,
-                      help=t("label.score_help", low=f"{low:g}", high=f"{high:g}"))
+                      format="%d" if step == 1 else "%g", help=t("label.score_help", low=f"{low:g}", high=f"{high:g}"))
         save.button(t("label.score_save"), key="save-score", type="primary", icon=":material/keyboard_return:",
                     on_click=_save_score, args=(project.id, key), shortcut="Enter", width="stretch")
+    with st.container(key="label_score_keys"):  # out of sight: they only hold the number keys
+        for value in key_scores(low, high, step):
+            st.button(str(value), key=f"score-key-{value}", on_click=_set_score, args=(key, float(value)),
+                      shortcut=str(value))
 
 
-def keys_hint(project: Project, suggested: bool) -> str:
+def keys_hint(project: Project, suggested: bool, progress: Progress | None = None) -> str:
     """The line saying which key does what, for this project's task."""
     if project.task == tasks.MULTI:
         return t("label.keys_multi")
     if project.task == tasks.SCORE:
-        return t("label.keys_score")
+        keys = key_scores(*score_scale(progress))
+        return t("label.keys_score", low=keys[0], high=keys[-1]) if keys else t("label.keys_score_drag")
     return t("label.keys_suggested") if suggested else t("label.keys")
 
 

@@ -105,7 +105,7 @@ def single_view(ctx, project: Project, names: list[str], total: int, progress: P
         score_answer(project, row, progress)
     else:
         label_buttons(project, names, hint)
-    skip_column, undo_column, last_column = st.columns([1, 1, 3], vertical_alignment="center")
+    skip_column, undo_column, last_column = st.columns([1, 1.3, 2.7], vertical_alignment="center")
     with skip_column:
         st.button(t("label.skip"), key="skip", on_click=skip, args=(project.id,), shortcut="Right",
                   icon=":material/skip_next:", width="stretch")
@@ -114,7 +114,7 @@ def single_view(ctx, project: Project, names: list[str], total: int, progress: P
     last = st.session_state.get(LAST)
     if last:
         last_column.caption(t("label.saved", n=last[0] + 1, label=md(last[1])))
-    st.caption(keys_hint(project, suggested=bool(hint)))
+    st.caption(keys_hint(project, suggested=bool(hint), progress=progress))
 
 
 def _suggestions(ctx, project: Project, names: list[str]) -> dict[int, tuple[str, float]] | None:

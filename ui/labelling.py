@@ -37,6 +37,9 @@ TEXT_STYLE = """<style>
 .st-key-label_text p, .st-key-label_text_b p { font-size: 1.55rem; line-height: 1.65; margin-bottom: 0.2rem; }
 .st-key-label_buttons button { min-height: 3.2rem; }
 .st-key-label_buttons button p { font-size: 1.15rem; }
+.st-key-label_checks button { min-height: 3.2rem; }
+.st-key-label_checks button p { font-size: 1.15rem; }
+.st-key-label_score_keys { display: none; }
 </style>"""
 
 
