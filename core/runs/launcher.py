@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from core.errors import ConfigError
 from core.train.config import TrainConfig
 
+LAUNCHER_PID = "STUDIO_LAUNCHER_PID"  # the process that started a run's training processes (core.runs.ranks watches it)
+
 
 @dataclass
 class Placement:
@@ -87,7 +89,7 @@ def worker_command(run_id: str, workspace: str, placement: Placement,
     """The argv and the extra environment that train this run on this machine."""
     # nvidia-smi numbers GPUs in PCI order, CUDA fastest first unless told: the same order, so cuda:N is one GPU
     env = {"CUDA_VISIBLE_DEVICES": visible_devices(placement), "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", LAUNCHER_PID: str(os.getpid())}  # the ranks end when this process is gone
     if not placement.on_gpu:
         env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // placement.nproc))  # the cores shared out
     entry = ["-m", "core.runs.worker", run_id, "--rank-process", "--workspace", str(workspace)]

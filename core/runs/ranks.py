@@ -12,10 +12,11 @@ import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 
-from core.runs.launcher import place, trains_in_place, worker_command
-from core.runs.processes import PROJECT_ROOT
+from core.runs.launcher import LAUNCHER_PID, place, trains_in_place, worker_command
+from core.runs.processes import PROJECT_ROOT, process_alive
 from core.store.runs import RunRecord, RunStore
 from core.train.config import TrainConfig
 from core.train.distributed import MutedStore, is_main, rank, world_size
@@ -63,13 +64,8 @@ def settle(store: RunStore, run: RunRecord, code: int) -> RunRecord:
     Only while it is still this worker's claim: once rank 0 has ended it (stopped, say), it may already have been
     resumed and claimed by a new worker while these processes were still exiting.
     """
-    with store.transaction() as db:
-        row = db.execute("SELECT status, pid, started_at FROM runs WHERE id = ?", (run.id,)).fetchone()
-        if row is not None and row["status"] == "running" and (row["pid"], row["started_at"]) == (run.pid,
-                                                                                                run.started_at):
-            log.warning("Run %s: its training processes ended (exit code %s) before it finished", run.id, code)
-            store.update(run.id, db=db, status="interrupted", ended_at=time.time(), error=LOST_RANK[0],
-                         error_fix=LOST_RANK[1], error_kind="interrupted", resume_requested=False)
+    if interrupt_if_ours(store, run, LOST_RANK):
+        log.warning("Run %s: its training processes ended (exit code %s) before it finished", run.id, code)
     return store.get(run.id)
 
 
@@ -81,6 +77,7 @@ def train_rank(store: RunStore, run_id: str) -> int:
     if run is None or run.status != "running":
         log.error("Run %s is not running; rank %d has nothing to train", run_id, rank())
         return 1
+    watch_launcher(store, run)
     if not is_main():
         muted = RecordingStore(store)
         _execute(muted, run)
@@ -92,6 +89,50 @@ def train_rank(store: RunStore, run_id: str) -> int:
         logging.getLogger().removeHandler(handler)
         handler.close()
     return 0 if ended is not None and ended.status in ("completed", "stopped") else 1
+
+
+LOST_WORKER = ("The process that started the run's training processes ended unexpectedly (it was killed, or its "
+               "computer restarted), so they stopped too.", "Press Resume to continue from the last checkpoint.")
+
+
+def watch_launcher(store: RunStore, run: RunRecord, every: float = 1.0) -> threading.Thread:
+    """End this process as soon as the one that started it is gone (the worker killed with -9, or torchrun).
+
+    Left alone, the ranks of a run whose worker died would train on unseen: the dashboard already calls the run
+    interrupted, Resume would start a second set of ranks writing into the same folder, and the device stays busy.
+    Rank 0 first marks the run interrupted (only while it is still this worker's claim), so Resume works at once.
+    """
+    launcher, parent = int(os.environ.get(LAUNCHER_PID) or 0), os.getppid()
+
+    def gone() -> bool:
+        return os.getppid() != parent or (launcher > 0 and not process_alive(launcher))
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(every)
+        log.error("Run %s: the process that started rank %d (pid %s) is gone; ending this rank", run.id, rank(),
+                  launcher or parent)
+        try:
+            if is_main():
+                interrupt_if_ours(store, run, LOST_WORKER)
+        except Exception:  # noqa: BLE001 - a busy database: the dashboard marks it anyway (its worker is gone)
+            log.exception("Could not mark run %s interrupted", run.id)
+        os._exit(1)  # no clean-up: the training itself must stop now, wherever it is (as a kill would)
+
+    watcher = threading.Thread(target=watch, daemon=True, name="launcher-watch")
+    watcher.start()
+    return watcher
+
+
+def interrupt_if_ours(store: RunStore, run: RunRecord, reason: tuple[str, str]) -> bool:
+    """Mark the run interrupted if it is still running under the claim `run` was read with; True if it was."""
+    with store.transaction() as db:
+        row = db.execute("SELECT status, pid, started_at FROM runs WHERE id = ?", (run.id,)).fetchone()
+        if row is None or row["status"] != "running" or (row["pid"], row["started_at"]) != (run.pid, run.started_at):
+            return False
+        store.update(run.id, db=db, status="interrupted", ended_at=time.time(), error=reason[0], error_fix=reason[1],
+                     error_kind="interrupted", resume_requested=False)
+    return True
 
 
 class RecordingStore(MutedStore):

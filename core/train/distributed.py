@@ -68,3 +68,43 @@ def agreed(flag: bool) -> bool:
     value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=device)
     dist.broadcast(value, src=0)
     return bool(value.item())
+
+
+ROWS_SEEN = "STUDIO_ROWS_SEEN"  # a folder: each process lists there the training rows it was handed, epoch by epoch
+
+
+class RowsSeen:
+    """Which training rows this process trained on in each epoch, so a check can see the processes shared every row
+    out once (the tests set STUDIO_ROWS_SEEN). A row is named by a hash of its token ids: the batches carry no row
+    numbers, and the hash is the same in every process."""
+
+    def __init__(self, folder: str, train_ids: list[list[int]]) -> None:
+        from pathlib import Path
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        self.path = Path(folder) / f"rank-{rank()}.jsonl"
+        self._write({"rank": rank(), "world_size": world_size(), "rows": [_row_key(ids) for ids in train_ids]})
+
+    def note(self, epoch: float | None, inputs: dict) -> None:
+        ids, mask = inputs["input_ids"], inputs.get("attention_mask")
+        mask = mask.bool() if mask is not None else ids == ids  # no mask: every token is the text's own
+        rows = [_row_key(row[keep].tolist()) for row, keep in zip(ids, mask, strict=True)]
+        self._write({"epoch": int(epoch or 0), "rows": rows})
+
+    def _write(self, line: dict) -> None:
+        import json
+
+        with open(self.path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+
+
+def _row_key(ids: list[int]) -> str:
+    import hashlib
+
+    return hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=8).hexdigest()
+
+
+def rows_recorder(train) -> RowsSeen | None:
+    """A RowsSeen for the training rows when STUDIO_ROWS_SEEN names a folder; None (nothing recorded) otherwise."""
+    folder = os.environ.get(ROWS_SEEN)
+    return RowsSeen(folder, list(train["input_ids"])) if folder else None

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.device import DeviceInfo
 from core.train.config import TrainConfig
+from core.train.distributed import rows_recorder
 from core.train.metrics import trainer_metrics
 from core.train.scale import with_schedule  # eval every N steps, max steps
 
@@ -84,6 +85,12 @@ def _trainer_class():
 
         lengths: list[int] | None = None
         epoch_answers = None  # core.train.epoch_eval.EpochAnswers: evaluates through the saved model's code path
+        rows_seen = None  # core.train.distributed.RowsSeen: lists the rows each process trains on (STUDIO_ROWS_SEEN)
+
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            if self.rows_seen is not None:
+                self.rows_seen.note(self.state.epoch, inputs)
+            return super().training_step(model, inputs, num_items_in_batch)
 
         def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
             if self.epoch_answers is None or eval_dataset is not None:
@@ -142,6 +149,7 @@ def build_trainer(config: TrainConfig, run_dir: Path, model, tokenizer, data: di
         compute_loss_func=data.get("loss") or (_weighted_loss(data["weights"]) if data.get("weights") else None),
     )
     trainer.lengths = list(data["train"]["length"])
+    trainer.rows_seen = rows_recorder(data["train"])
     if data.get("best_metric"):  # multi-label: macro-F1 too; regression: the lowest mean absolute error
         trainer.args.metric_for_best_model, trainer.args.greater_is_better = data["best_metric"]
     return trainer
