@@ -162,3 +162,23 @@ def test_enter_accepts_the_preselected_suggestion(finished_workspace, open_page)
     accept.click().run()
     assert_no_error(at)
     assert LabelStore(finished_workspace).row(project, shown).label == preselected
+
+
+def test_the_table_edits_several_labels_per_text(empty_workspace, open_page, tmp_path):
+    path = write(tmp_path, "tickets.txt", "Late and charged twice\nIt broke\nAll fine\n")
+    store = LabelStore(empty_workspace)
+    project = store.create_project("tickets", load_texts(path, "text", ""), task="multi-label").id
+    store.set_label(project, 1, ["quality"])
+    at = open_page("label")
+    at.session_state["label_view"] = "Table"
+    at.run()
+    assert_no_error(at)
+    assert at.dataframe[0].value["label"].tolist()[:2] == [None, ["quality"]]
+    at.session_state[f"label_table-{project}-0-all-None-"] = {
+        "edited_rows": {0: {"label": ["shipping", "billing"]}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    button(at, "Save changes (1)").click().run()  # the untouched empty rows stay unlabelled
+    assert_no_error(at)
+    assert LabelStore(empty_workspace).row(project, 0).label == '["billing", "shipping"]'
+    assert LabelStore(empty_workspace).row(project, 2).label is None
+    assert {"billing", "shipping", "quality"} <= set(LabelStore(empty_workspace).label_set(project))
