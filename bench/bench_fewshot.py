@@ -131,6 +131,8 @@ def main() -> int:
     parser.add_argument("--order", choices=("seed-first", "size-first"), default="seed-first")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--table", type=Path, help="Only print the table of a results file written before.")
+    parser.add_argument("--work", type=Path, help="Folder for the sampled files and the runs (default: a new "
+                        "temporary folder, removed at the end).")
     args = parser.parse_args()
     if args.table:
         print_table(json.loads(args.table.read_text()))
@@ -141,7 +143,8 @@ def main() -> int:
             return 0
     report = {"settings": {k: str(v) for k, v in vars(args).items()}, "load_at_start": os.getloadavg(), "runs": []}
     with tempfile.TemporaryDirectory() as folder:
-        work, loaded = Path(folder), {}
+        work, loaded = args.work or Path(folder), {}
+        work.mkdir(parents=True, exist_ok=True)
         for name, per_class, seed in plan(args):
             if name not in loaded:
                 pool, scored = load_dataset(name)
