@@ -58,6 +58,13 @@ def test_the_train_page_says_so_when_quick_is_picked_for_several_labels_and_star
     assert not at.exception
     assert "several labels per text" in messages(at, "error")
     assert RunStore(empty_workspace).list_runs() == []
+    choices = load_choices(empty_workspace)  # single labels: few-shot's own estimate, steps and texts, no epochs
+    choices.config.data, choices.config.text_column, choices.config.label_column = (
+        str(SAMPLES / "movie_reviews_en.csv"), None, None)
+    choices.config.method = "few-shot"
+    save_choices(empty_workspace, choices)
+    at = open_page("train").run()
+    assert "contrastive steps, then" in page_text(at) and "Epochs:" not in page_text(at)
 
 
 def test_few_shot_time_is_its_contrastive_steps_and_quick_time_shrinks_with_cached_texts():
