@@ -71,7 +71,7 @@ def rows_seen(path: Path) -> tuple[list[str], dict[int, list[str]]]:
 def test_two_cpu_processes_train_the_packaged_model_as_one_process_would(tmp_path, monkeypatch):
     train, val = news_headlines(tmp_path)
     store = RunStore(tmp_path / "ws")
-    same = dict(data=str(train), val_data=str(val), model="default", epochs=3, learning_rate=4e-4, max_length=32,
+    same = dict(data=str(train), val_data=str(val), model="default", epochs=2, learning_rate=4e-4, max_length=32,
                 seed=7, devices="cpu", logging_steps=2)
     two = create_run(store, TrainConfig.from_preset("quick", nproc=2, batch_size=8, **same))  # 2 x 8 texts a step
     one = create_run(store, TrainConfig.from_preset("quick", nproc=1, batch_size=16, **same))  # 1 x 16
@@ -85,12 +85,12 @@ def test_two_cpu_processes_train_the_packaged_model_as_one_process_would(tmp_pat
     results = json.loads((Path(two.run_dir) / "results.json").read_text())
     assert (results["world_size"], results["devices"], results["effective_batch_size"]) == (2, ["cpu"], 16)
     assert (one.results["world_size"], one.results["effective_batch_size"]) == (1, 16)
-    assert results["train_rows"] == 96 and two.global_step == one.global_step == 3 * 96 // 16
+    assert results["train_rows"] == 96 and two.global_step == one.global_step == 2 * 96 // 16
 
     # one writer: every logged step and evaluation is in the store once, the model and the log are rank 0's
     points = store.metrics(two.id)
     assert len(points) == len({(p["kind"], p["step"]) for p in points})
-    assert len([p for p in points if p["kind"] == "eval"]) == 3
+    assert len([p for p in points if p["kind"] == "eval"]) == 2
     ranks = (Path(two.run_dir) / "ranks.out").read_text()
     assert ranks.count("Process 1 of 2 trained its share; process 0 writes the model") == 1
     assert "Process 0 of 2 trained its share" not in ranks
@@ -103,7 +103,7 @@ def test_two_cpu_processes_train_the_packaged_model_as_one_process_would(tmp_pat
     rows, first = rows_seen(tmp_path / "seen" / two.id / "rank-0.jsonl")
     same_rows, second = rows_seen(tmp_path / "seen" / two.id / "rank-1.jsonl")
     assert same_rows == rows and len(rows) == 96
-    assert sorted(first) == sorted(second) == [0, 1, 2]
+    assert sorted(first) == sorted(second) == [0, 1]
     for epoch in first:
         assert len(first[epoch]) == len(second[epoch]) == 48
         assert Counter(first[epoch] + second[epoch]) == Counter(rows), epoch
