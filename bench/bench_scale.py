@@ -1,14 +1,17 @@
 """How the costs of big files grow with rows: reading + the data check, the Label page's queries, and prediction.
 
 Generated news-like rows (four labels, 20-60 words each, about 250 bytes a row) at each size:
-- `inspect-data` as a user runs it (a fresh `python -m core inspect-data FILE --json` process: wall time and peak
-  memory, its import of torch/transformers included), with the built-in model's tokenizer;
+- `inspect-data` as a user runs it (a fresh `python -m core inspect-data FILE --json` process under GNU time: wall
+  time, peak resident memory and every import included; the token lengths come from the built-in model's
+  tokenizer.json), with the load average just before it;
 - the Label page's queries on a project of 100,000 rows (the first page of the table, a page deep in it, a text
   search, the progress counts), median of 5;
 - predict throughput of the built-in MiniLM-L6 (as a classifier, random head) on a smaller number of texts,
   cut at 128 tokens and read whole in sliding windows.
 
     .venv/bin/python bench/bench_scale.py [--rows 100000 300000 1000000] [--label-rows 100000] [--predict 2000]
+
+(`--label-rows 0` or `--predict 0` leaves that part out.)
 
 Writes bench/results/scale.json and prints a Markdown table.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -45,7 +49,9 @@ def generate(path: Path, rows: int, seed: int = 0) -> Path:
 
 
 def inspect_cost(path: Path) -> dict:
-    """Wall seconds and peak memory of a fresh `inspect-data` process (GNU time's maximum resident set)."""
+    """Wall seconds and peak memory of a fresh `inspect-data` process (GNU time's maximum resident set), and the
+    machine's 1-minute load average just before it (other work on a shared machine slows it)."""
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "core", "inspect-data", str(path),
                            "--json"], capture_output=True, text=True, cwd=ROOT)
@@ -53,7 +59,7 @@ def inspect_cost(path: Path) -> dict:
     if done.returncode != 0:
         raise SystemExit(done.stderr[-2000:])
     peak_kb = int(done.stderr.strip().splitlines()[-1])
-    return {"seconds": round(seconds, 1), "peak_mb": round(peak_kb / 1024)}
+    return {"seconds": round(seconds, 1), "peak_mb": round(peak_kb / 1024), "load": round(load, 1)}
 
 
 def label_costs(path: Path, workdir: Path) -> dict:
@@ -100,8 +106,6 @@ def main() -> None:
     parser.add_argument("--label-rows", type=int, default=100_000)
     parser.add_argument("--predict", type=int, default=2_000)
     args = parser.parse_args()
-    import os
-
     from core.device import training_device
 
     device = training_device()
@@ -116,19 +120,21 @@ def main() -> None:
             report["inspect"][rows] = {"file_mb": round(size), **inspect_cost(path)}
             print(f"{rows:>9,} rows ({size:.0f} MB): {report['inspect'][rows]}", flush=True)
             path.unlink()
-        label_file = generate(workdir / "label.csv", args.label_rows, seed=1)
-        report["label"] = {"rows": args.label_rows, **label_costs(label_file, workdir)}
-        print("Label:", report["label"], flush=True)
-        rng = random.Random(2)
-        texts = [" ".join(rng.choices(WORDS, k=rng.randint(20, 400))) for _ in range(args.predict)]
-        report["predict_texts_per_s"] = {"texts": args.predict, **predict_costs(texts)}
-        print("Predict:", report["predict_texts_per_s"], flush=True)
+        if args.label_rows:  # 0 leaves a part out
+            label_file = generate(workdir / "label.csv", args.label_rows, seed=1)
+            report["label"] = {"rows": args.label_rows, **label_costs(label_file, workdir)}
+            print("Label:", report["label"], flush=True)
+        if args.predict:
+            rng = random.Random(2)
+            texts = [" ".join(rng.choices(WORDS, k=rng.randint(20, 400))) for _ in range(args.predict)]
+            report["predict_texts_per_s"] = {"texts": args.predict, **predict_costs(texts)}
+            print("Predict:", report["predict_texts_per_s"], flush=True)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "scale.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print("\n| rows | file | inspect-data | peak memory |\n|---|---|---|---|")
+    print("\n| rows | file | inspect-data | peak memory | load average |\n|---|---|---|---|---|")
     for rows, cost in report["inspect"].items():
-        print(f"| {rows:,} | {cost['file_mb']} MB | {cost['seconds']} s | {cost['peak_mb']:,} MB |")
+        print(f"| {rows:,} | {cost['file_mb']} MB | {cost['seconds']} s | {cost['peak_mb']:,} MB | {cost['load']} |")
 
 
 if __name__ == "__main__":

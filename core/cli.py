@@ -42,10 +42,10 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 
 
 def _tokenizer_or_none(model: str):
-    try:
-        from core.models.loading import load_tokenizer
+    try:  # lengths only: the model's tokenizer.json counts them without importing transformers (seconds)
+        from core.models.tokens import load_token_counter
 
-        return load_tokenizer(model)
+        return load_token_counter(model)
     except StudioError as error:  # the report is still useful without token lengths
         log.warning("%s Token lengths are left out.", error.message)
         return None

@@ -27,9 +27,21 @@ NOTICE = "_data_notice"
 DASHBOARD_FIXES = {"model_language"}
 
 
+def read(path):
+    """The file as a table; while a big one is read (once: it is cached) a spinner says which and how big."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        size = 0  # loaders.table says what is wrong with it
+    if size < 8 * 2**20:
+        return loaders.table(str(path))
+    with st.spinner(t("data.reading", name=md(Path(path).name), size=f"{size / 2**20:,.0f}")):
+        return loaders.table(str(path))
+
+
 def choose(path: Path) -> None:
     """Make a file the dataset, with its text and label columns detected."""
-    table = loaders.table(str(path))
+    table = read(path)
     pair = detect_pair_columns(table.frame)  # sentence1/sentence2, question1/question2, ...: a pair task
     text_column, label_column = detect_columns(table.frame.drop(columns=[pair[1]]) if pair else table.frame,
                                                pair[0] if pair else None)
@@ -127,10 +139,9 @@ def problem_text(problem, report) -> str:
     return f"{md(message)}  \n**{t('error.fix')}** {md(fix)}"
 
 
-def report_section(text_column: str, label_column: str) -> None:
+def report_section(text_column: str, label_column: str, rows: int) -> None:
     config = ctx.config
     max_length = config.max_length
-    rows = len(loaders.table(config.data).frame)  # read already (cached): the spinner says what the check does
     with st.spinner(t("data.checking_big", rows=f"{rows:,}") if rows >= 50_000 else t("data.checking")):
         try:
             report, lengths = loaders.report(config.data, text_column, label_column, config.model, max_length,
@@ -224,7 +235,7 @@ with guard():
         st.success(notice, icon=":material/check_circle:")
     source_picker()
     try:
-        table = loaders.table(ctx.config.data)
+        table = read(ctx.config.data)
     except StudioError as error:
         show_error(error)
         st.stop()
@@ -235,6 +246,6 @@ with guard():
     task_picker(ctx, [str(c) for c in table.frame.columns], text_column)
     st.caption(t("data.preview", rows=f"{len(table.frame):,}", name=md(Path(ctx.config.data).name)))
     st.dataframe(table.frame.head(200), hide_index=True, height=230)
-    report_section(text_column, label_column)
+    report_section(text_column, label_column, len(table.frame))  # the rows tell the spinner what the check does
     validation_section(len(table.frame))
     next_step("pages/train.py", "data.next")

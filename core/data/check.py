@@ -70,9 +70,11 @@ class DataReport:
 def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 128) -> DataReport:
     """Examine the data; with a tokenizer also measure texts in tokens against `max_length`."""
     frame = count_frame(data)
+    filled = frame.loc[~frame["blank"], "text"].tolist()  # the texts with a word in them, in file order
     # a pair is read as one input: its length is both texts together
-    texts = data.texts if data.text_pairs is None else [f"{a} {b}" for a, b in zip(data.texts, data.text_pairs)]
-    lengths, share = token_stats(texts, tokenizer, max_length) if tokenizer is not None else (None, None)
+    texts = filled if data.text_pairs is None else [f"{a} {b}" for a, b in zip(data.texts, data.text_pairs)]
+    lengths, share = token_stats(texts, tokenizer, max_length, data.text_pairs is None) if tokenizer is not None \
+        else (None, None)
     trainable = trainable_counts(frame)
     report = DataReport(
         rows=len(data), text_column=data.text_column, label_column=data.label_column,
@@ -81,7 +83,7 @@ def build_report(data: LabelledTexts, tokenizer: Any = None, max_length: int = 1
         label_counts=label_counts(frame), label_variants=label_variants(frame),
         small_classes=sorted((k for k, n in trainable.items() if n < MIN_CLASS_ROWS), key=label_sort_key),
         token_lengths=lengths, truncated_share=share, max_length=max_length,
-        language=detect_language(data.texts), encoding=data.encoding, encoding_note=data.encoding_note)
+        language=detect_language(filled, filled=True), encoding=data.encoding, encoding_note=data.encoding_note)
     describe_task(report, data)
     report.problems = task_problems(report, find_problems(report, trainable))
     report.messy = messy_counts(data.texts)

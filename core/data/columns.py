@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -32,10 +33,16 @@ SCORE_VALUES = 20  # a numeric column with fractions and more distinct values th
 class _Profile:
     name: str
     rows: int
-    distinct: int
     mean_len: float
     numeric_share: float
     continuous: bool  # numbers with fractions and many distinct values: a score, never the labels
+    values: pd.Series = field(repr=False)
+
+    @cached_property
+    def distinct(self) -> int:
+        # counted only when the shape of the values decides (a column found by its name needs no count): hashing
+        # a million texts is the dearest part of the look
+        return int(self.values.nunique())
 
 
 def detect_columns(frame: pd.DataFrame, text: str | None = None, label: str | None = None) -> tuple[str, str | None]:
@@ -57,19 +64,22 @@ def detect_columns(frame: pd.DataFrame, text: str | None = None, label: str | No
 
 
 def _profile(series: pd.Series, name: str) -> _Profile | None:
-    values = series.dropna()
+    values = series.dropna() if series.hasnans else series  # a million texts are copied only when some are missing
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("str")
-    values = values[values.str.strip() != ""]
+    stripped = values.str.strip()
+    filled = stripped != ""
+    if not filled.all():
+        values, stripped = values[filled], stripped[filled]
     if values.empty:
         return None
-    stripped = values.str.strip()
     is_number = stripped.str.fullmatch(NUMBER.pattern)
-    distinct = int(values.nunique())
-    numbers = pd.to_numeric(stripped[is_number], errors="coerce")
-    continuous = bool(is_number.mean() > 0.9 and distinct > SCORE_VALUES and (numbers % 1 != 0).any())
-    return _Profile(str(name), len(values), distinct, float(values.str.len().mean()), float(is_number.mean()),
-                    continuous)
+    share = float(is_number.mean())
+    profile = _Profile(str(name), len(values), float(values.str.len().mean()), share, False, values)
+    if share > 0.9:
+        numbers = pd.to_numeric(stripped[is_number], errors="coerce")
+        profile.continuous = bool(profile.distinct > SCORE_VALUES and (numbers % 1 != 0).any())
+    return profile
 
 
 def column_key(name: str) -> str:

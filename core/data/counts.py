@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import random
 from typing import Any
 
@@ -15,15 +16,31 @@ TOKEN_SAMPLE = 10_000  # token statistics of 10,000 random texts are within a pe
 
 def count_frame(data: LabelledTexts) -> pd.DataFrame:
     """One row per text with the keys the checks compare by."""
-    frame = pd.DataFrame({"text": pd.Series(data.texts, dtype=object),
-                          "label": pd.Series(data.labels, dtype=object)})
-    frame["text_key"] = frame["text"].str.strip()
-    frame["blank"] = frame["text_key"] == ""
+    keys = [t.strip() for t in data.texts]  # a list comprehension: four times pandas' .str on objects
+    frame = pd.DataFrame({"text": pd.Series(data.texts, dtype=object), "label": pd.Series(data.labels, dtype=object),
+                          "text_key": pd.Series(keys, dtype=object)})
+    frame["blank"] = np.fromiter(map(operator.not_, keys), dtype=bool, count=len(keys))  # "" once stripped
     if data.text_pairs is not None:  # a pair repeats only when both its texts do
         frame["text_key"] = frame["text_key"] + "\x1f" + pd.Series(data.text_pairs, dtype=object).str.strip()
-    frame["label_key"] = frame["label"].str.strip()
-    frame["canon"] = frame["label"].map(_canonical_key, na_action="ignore")
+        keys = frame["text_key"].tolist()
+    frame["repeated"] = _repeated(keys)
+    frame["label_key"] = _per_label(frame["label"], str.strip)
+    frame["canon"] = _per_label(frame["label"], _canonical_key)
     return frame
+
+
+def _repeated(keys: list[str]) -> np.ndarray:
+    """Whether each row's key occurs more than once, told by the keys' hashes (one pass in C, eight bytes a row).
+
+    A text that occurs once can be neither a repeat nor a conflict, so the exact comparisons of texts run only on
+    the rows left; two texts that merely share a hash are compared there and not counted."""
+    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+    return pd.Series(hashes).duplicated(keep=False).to_numpy()
+
+
+def _per_label(labels: pd.Series, change) -> pd.Series:
+    # a million rows hold a few distinct labels: each is worked out once (a missing label stays missing)
+    return labels.map({label: change(label) for label in labels.dropna().unique()})
 
 
 def _canonical_key(label: str) -> str:
@@ -38,12 +55,12 @@ def trainable_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def duplicates(frame: pd.DataFrame) -> int:
-    filled = frame[~frame["blank"]]
+    filled = frame[~frame["blank"] & frame["repeated"]]
     return int(filled.duplicated(["text_key", "canon"]).sum())
 
 
 def conflicts(frame: pd.DataFrame) -> int:
-    labelled = frame[~frame["blank"] & frame["canon"].notna()]
+    labelled = frame[~frame["blank"] & frame["canon"].notna() & frame["repeated"]]
     return int((labelled.groupby("text_key")["canon"].nunique() > 1).sum())
 
 
@@ -71,8 +88,10 @@ def spelling_groups(frame: pd.DataFrame) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in g["label"]] for k, g in counts.groupby("canon", sort=False)}
 
 
-def token_stats(texts: list[str], tokenizer: Any, max_length: int) -> tuple[dict[str, float] | None, float | None]:
-    filled = [t for t in texts if t.strip()]
+def token_stats(texts: list[str], tokenizer: Any, max_length: int,
+                filled: bool = False) -> tuple[dict[str, float] | None, float | None]:
+    """Token lengths of (a sample of) the texts; `filled`: blank texts are left out already."""
+    filled = texts if filled else [t for t in texts if t.strip()]
     if not filled:
         return None, None
     if len(filled) > TOKEN_SAMPLE:

@@ -90,7 +90,9 @@ def _try_read(text: str, delimiter: str, quoting: int) -> tuple[pd.DataFrame | N
 
 
 def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.dropna(how="all").reset_index(drop=True)
+    empty = frame.isna().all(axis=1)
+    # most files have no empty row: a million rows are then not copied for nothing
+    return frame[~empty].reset_index(drop=True) if empty.any() else frame.reset_index(drop=True)
 
 
 def _same_field_count(lines: list[str], delimiter: str) -> bool:

@@ -12,7 +12,7 @@ import logging
 import zipfile
 from pathlib import Path
 
-from core.data.big_csv import read_big_csv
+from core.data.big_csv import big_file_head, read_big_csv
 from core.data.delimited import read_delimited
 from core.data.encodings import decode
 from core.data.jsonfiles import read_json, read_jsonl
@@ -37,6 +37,9 @@ MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8
 def read_table(path: str | Path) -> Table:
     """Read any supported file into a frame of strings; raises DataError when it cannot be used."""
     path = Path(path)
+    big = _read_big_table(path)  # a big UTF-8 CSV/TSV: pyarrow reads it from disk, never held whole as bytes
+    if big is not None:
+        return big
     raw = _read_bytes(path)
     file_format, warnings = _format_of(path, raw)
     if file_format == "xlsx":
@@ -45,6 +48,21 @@ def read_table(path: str | Path) -> Table:
         table = read_parquet(path, raw)
     else:
         table = _read_text_file(path, raw, file_format)
+    table.warnings[:0] = warnings
+    log.info("Read %s: %d rows, %d columns (%s, %s)", path.name, len(table.frame), table.frame.shape[1],
+             table.file_format, table.encoding)
+    return table
+
+
+def _read_big_table(path: Path) -> Table | None:
+    """A big text table read by pyarrow from its first bytes and the file itself; None: read it the usual way."""
+    head = big_file_head(path)
+    if head is None:
+        return None
+    file_format, warnings = _format_of(path, head)  # the first bytes are all the format and binary checks read
+    table = read_big_csv(path, head, file_format)
+    if table is None:
+        return None
     table.warnings[:0] = warnings
     log.info("Read %s: %d rows, %d columns (%s, %s)", path.name, len(table.frame), table.frame.shape[1],
              table.file_format, table.encoding)
@@ -105,9 +123,6 @@ def _is_xlsx(raw: bytes) -> bool:
 
 
 def _read_text_file(path: Path, raw: bytes, file_format: str) -> Table:
-    fast = read_big_csv(path, raw, file_format)  # a big UTF-8 table: pyarrow, straight from the bytes
-    if fast is not None:
-        return fast
     decoded = decode(raw)
     text, encoding, warnings = decoded.text.replace("\r\n", "\n"), decoded.encoding, []
     if file_format == "jsonl":

@@ -36,9 +36,11 @@ STOPWORDS = {
 WORD = re.compile(r"[a-zà-öø-ÿ]+")
 
 
-def detect_language(texts: list[str]) -> str:
-    """The texts' language from the scripts they are written in: "zh", "en", ..., "mixed" or "unknown"."""
-    filled = [t for t in texts if t.strip()]
+def detect_language(texts: list[str], filled: bool = False) -> str:
+    """The texts' language from the scripts they are written in: "zh", "en", ..., "mixed" or "unknown".
+
+    `filled`: blank texts are left out already."""
+    filled = texts if filled else [t for t in texts if t.strip()]
     step = max(1, len(filled) // LANGUAGE_SAMPLE)
     sample = filled[::step][:LANGUAGE_SAMPLE]
     found = [(t, s) for t in sample if (s := _script_of(t))]
@@ -54,6 +56,8 @@ def detect_language(texts: list[str]) -> str:
 
 
 def _script_of(text: str) -> str | None:
+    if text.isascii():  # no other script can be in it: one search instead of ten
+        return "latin" if SCRIPTS["latin"].search(text) else None
     weights = {name: len(rx.findall(text)) * SYLLABIC.get(name, 1.0) for name, rx in SCRIPTS.items()}
     if weights["kana"] and weights["kana"] + weights["han"] >= max(weights.values()):
         return "kana"  # Japanese mixes kana with Han characters

@@ -50,35 +50,46 @@ def split_cell(cell: str, separator: str | None) -> list[str]:
     return unique([part.strip() for part in cell.split(separator) if part.strip()])
 
 
-def find_separator(cells: list[str]) -> str | None:
+def filled_counts(cells: list[str] | Counter) -> dict[str, int]:
+    """Each non-blank cell and how many rows hold it: a million rows of labels are a few cells, each looked at once."""
+    counts = cells if isinstance(cells, Counter) else Counter(cells)
+    return {c: n for c, n in counts.items() if c}
+
+
+def find_separator(cells: list[str] | Counter) -> str | None:
     """The separator that turns the column's cells into a few labels repeated across rows; None when none does.
 
     A separator counts when it appears in at least 5% of the labelled cells (and twice) and splitting by it gives
     fewer distinct labels than there are distinct cells: tags repeat, whole sentences with a comma do not.
     """
-    filled = [c for c in cells if c]
+    filled = filled_counts(cells)
     if not filled:
         return None
-    distinct = len(set(filled))
+    rows = sum(filled.values())
     for separator in SEPARATORS:
-        holding = sum(separator in c for c in filled)
-        if holding < max(2, 0.05 * len(filled)):
+        holding = sum(n for c, n in filled.items() if separator in c)
+        if holding < max(2, 0.05 * rows):
             continue
-        parts = Counter(p.strip() for c in filled for p in c.split(separator) if p.strip())
+        parts: Counter = Counter()
+        for cell, n in filled.items():
+            for part in cell.split(separator):
+                if part.strip():
+                    parts[part.strip()] += n
         repeated = sum(n for n in parts.values() if n > 1) / max(1, sum(parts.values()))
-        if len(parts) < distinct and repeated >= 0.8:
+        if len(parts) < len(filled) and repeated >= 0.8:
             return separator
     return None
 
 
-def holds_json_lists(cells: list[str]) -> bool:
-    filled = [c for c in cells if c]
-    return bool(filled) and sum(json_labels(c) is not None for c in filled) >= 0.9 * len(filled)
+def holds_json_lists(cells: list[str] | Counter) -> bool:
+    filled = filled_counts(cells)
+    listed = sum(n for c, n in filled.items() if json_labels(c) is not None)
+    return bool(filled) and listed >= 0.9 * sum(filled.values())
 
 
 def zero_one_column(series: pd.Series) -> bool:
     """Whether a column holds only 0/1 (or true/false, yes/no) and at least one 1."""
-    cells = {cell_text(v).casefold() for v in series.tolist()}
+    cells = {cell_text(v).casefold() for v in series.unique()}  # each distinct cell once
     return cells <= TRUE_CELLS | FALSE_CELLS and bool(cells & TRUE_CELLS)
 
 

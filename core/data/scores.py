@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from core.data.columns import column_key
 from core.errors import DataError
@@ -26,20 +27,22 @@ def as_number(cell: str) -> float | None:
     return float(normal) if NUMBER.fullmatch(normal) and math.isfinite(float(normal)) else math.nan
 
 
-def score_reason(cells: list[str], column: str) -> str | None:
+def score_reason(cells: list[str] | Counter, column: str) -> str | None:
     """Why the column reads as scores, in one sentence; None when it is better read as classes."""
-    values = [as_number(c) for c in cells if c]
-    numbers = [v for v in values if v is not None and not math.isnan(v)]
-    if len(numbers) < 2 or len(numbers) < 0.9 * len(values):
+    counts = cells if isinstance(cells, Counter) else Counter(cells)  # each distinct cell read once
+    values = [(as_number(c), n) for c, n in counts.items() if c]
+    numbers = [(v, n) for v, n in values if v is not None and not math.isnan(v)]
+    numbered = sum(n for _, n in numbers)
+    if numbered < 2 or numbered < 0.9 * sum(n for _, n in values):
         return None
-    distinct = set(numbers)
+    distinct = {v for v, _ in numbers}
     if len(distinct) < 3:
         return None  # 0/1: two classes
-    span = f"{_plain(min(numbers))} to {_plain(max(numbers))}"
+    span = f"{_plain(min(distinct))} to {_plain(max(distinct))}"
     named = any(column_key(column).startswith(name) or column_key(column).endswith(name) for name in SCORE_NAMES)
     if named:
         return f"the label column '{column}' holds numbers ({span}) and is named like a score"
-    if any(not v.is_integer() for v in numbers):
+    if any(not v.is_integer() for v in distinct):
         return f"the label column '{column}' holds numbers with fractions ({span})"
     if len(distinct) >= MANY_VALUES:
         return f"the label column '{column}' holds {len(distinct)} different numbers ({span})"

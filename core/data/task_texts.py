@@ -7,6 +7,7 @@ several labels separated by ';'"), or chosen (`--task`, `--label-columns A,B,C`,
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,36 +77,37 @@ def load_task_texts(path: str | Path, text_column: str | None = None, label_colu
         if task not in ("auto", "multi-label"):
             raise DataError("Several label columns make a multi-label task.",
                             "Leave out --label-columns, or use --task multi-label.")
-        data = load_texts(path, text_column, "", text_pair_column)
-        frame = read_table(path).frame
+        table = read_table(path)
+        data = load_texts(path, text_column, "", text_pair_column, table=table)
+        frame = table.frame
         sets = labels_from_columns(frame, columns, name)
         reason = f"the labels come from {len(columns)} columns of 0/1 ({', '.join(columns)})"
         return _multi(data, sets, columns, None, reason)
-    data = load_texts(path, text_column, label_column, text_pair_column)
+    table = read_table(path)  # read once: the other columns are looked at too when they may hold the labels
+    data = load_texts(path, text_column, label_column, text_pair_column, table=table)
     if task == "single-label" or label_column == "":
         return data
-    # the file is read a second time only when other columns matter (0/1 label columns, a score column not taken
-    # for labels): the label column's own cells are in `data` already, as the strings they were read as
-    frame = None
+    frame = table.frame
     ones = data.label_column is None or zero_one_column(pd.Series(data.labels, dtype=object))
     if label_column is None and task in ("auto", "multi-label") and ones:
-        frame = read_table(path).frame
         found = _zero_one_columns(frame, data)
         if len(found) >= 2 and (data.label_column is None or data.label_column in found):
             return _multi(data, labels_from_columns(frame, found, name), found, None,
                           f"the columns {', '.join(found)} hold only 0 and 1, one per label")
     if data.label_column is None and label_column is None and task in ("auto", "regression"):
-        frame = frame if frame is not None else read_table(path).frame
         data.label_column = _score_column(frame, data)  # scores with fractions are never taken for labels
         if data.label_column is None:
             return data
         data.warnings = [w for w in data.warnings if not w.startswith("No label column was found")]
-        cells = [cell_text(v) for v in frame[data.label_column].tolist()]
+        column = frame[data.label_column].tolist()
     elif data.label_column is None:
         return data
     else:
-        cells = [cell_text(v) for v in data.labels]
-    chosen, reason, sep = _detect(cells, data.label_column, task, separator)
+        column = data.labels
+    chosen, reason, sep = _detect(_cell_counts(column), data.label_column, task, separator)
+    if chosen == "single-label":
+        return data
+    cells = [cell_text(v) for v in column]
     if chosen == "multi-label":
         return _multi(data, [split_cell(c, sep) for c in cells], [data.label_column], sep, reason)
     if chosen == "regression":
@@ -115,8 +117,16 @@ def load_task_texts(path: str | Path, text_column: str | None = None, label_colu
     return data
 
 
-def _detect(cells: list[str], column: str, task: str, separator: str | None) -> tuple[str, str, str | None]:
-    """(task, why, separator) for a label column's cells."""
+def _cell_counts(values: list) -> Counter:
+    """How many rows hold each cell, as text: the detection looks at each distinct cell once, not at every row."""
+    counts: Counter = Counter()
+    for value, n in Counter(values).items():
+        counts[cell_text(value)] += n
+    return counts
+
+
+def _detect(cells: Counter, column: str, task: str, separator: str | None) -> tuple[str, str, str | None]:
+    """(task, why, separator) for a label column's cells (each with how many rows hold it)."""
     if task == "regression":
         return task, f"the task was chosen: the numbers in '{column}' are learned as a score", None
     if task == "single-label":
@@ -140,7 +150,7 @@ def _detect(cells: list[str], column: str, task: str, separator: str | None) -> 
 def _score_column(frame, data: LabelledTexts) -> str | None:
     skip = {data.text_column, data.text_pair_column}
     return next((str(c) for c in frame.columns if c not in skip
-                 and score_reason([cell_text(v) for v in frame[c].tolist()], str(c))), None)
+                 and score_reason(_cell_counts(frame[c].tolist()), str(c))), None)
 
 
 def _zero_one_columns(frame, data: LabelledTexts) -> list[str]:

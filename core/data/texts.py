@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.data.columns import NUMBER, detect_columns
 from core.data.files import read_table
+from core.data.table import Table
 from core.data.tasks import check_pair_column, detect_pair_columns, pair_texts
 from core.errors import DataError
 from core.wording import counted
@@ -45,9 +46,12 @@ class LabelledTexts:
 
 
 def load_texts(path: str | Path, text_column: str | None = None, label_column: str | None = None,
-               text_pair_column: str | None = None) -> LabelledTexts:
-    """Read a file and pick its text, label and second-text columns (detected unless named; "" means none)."""
-    table = read_table(path)
+               text_pair_column: str | None = None, table: Table | None = None) -> LabelledTexts:
+    """Read a file and pick its text, label and second-text columns (detected unless named; "" means none).
+
+    `table`: the file as read already (core.data.files.read_table), so a caller that needs its other columns too
+    reads it once."""
+    table = table if table is not None else read_table(path)
     name = Path(path).name
     for wanted in (text_column, label_column):
         if wanted and wanted not in table.frame.columns:
@@ -68,7 +72,7 @@ def load_texts(path: str | Path, text_column: str | None = None, label_column: s
     warnings = list(table.warnings)
     if label is None and not no_labels:
         warnings.append("No label column was found, so the rows are unlabelled.")
-    texts = [v if isinstance(v, str) else "" for v in table.frame[text].tolist()]
+    texts = table.frame[text].to_numpy(dtype=object, na_value="").tolist()  # a table of strings: blank cells ""
     labels = _labels_of(table.frame[label]) if label else [None] * len(texts)
     pairs = pair_texts(table.frame[pair]) if pair else None
     return LabelledTexts(texts, labels, text, label, str(path), warnings, table.encoding, table.encoding_note,
@@ -76,8 +80,10 @@ def load_texts(path: str | Path, text_column: str | None = None, label_column: s
 
 
 def _labels_of(series: pd.Series) -> list[str | None]:
-    # a blank cell and a cell of spaces both mean "no label"
-    return [v if isinstance(v, str) and v.strip() else None for v in series.tolist()]
+    # a blank cell and a cell of spaces both mean "no label"; each distinct cell is looked at once
+    cells = series.to_numpy(dtype=object, na_value=None)
+    spaces = {v for v in pd.unique(cells) if v is not None and not (isinstance(v, str) and v.strip())}
+    return [None if v in spaces else v for v in cells] if spaces else cells.tolist()
 
 
 def prepare_for_training(data: LabelledTexts) -> LabelledTexts:
