@@ -61,10 +61,13 @@ class Labeller:
         self.done.add(row)
 
     def trigger(self, pace: float, phase: str) -> dict:
-        """Five labels at the person's pace; the time from the fifth's save to a result that learned from it."""
+        """Labels at the person's pace up to the one that makes a pass due (the 5th label change since the last
+        pass, or any while there are too few to learn); the time from its save to a result that learned from it."""
         from core.labels import learner, watcher
 
-        for _ in range(4):
+        last = learner.read_result(self.workspace, self.project) or {}
+        needed = 1 if last.get("problem") else learner.EVERY
+        while len(self.done) + 1 - last.get("label_changes", 0) < needed:  # this tool's labels are every change
             self.label_one()
             watcher.keep_learning(self.workspace, self.project)  # the page's redraw after each label
             time.sleep(pace)
@@ -72,8 +75,8 @@ class Labeller:
         saved, wanted = time.perf_counter(), len(self.done)
         watcher.keep_learning(self.workspace, self.project)
         while (learner.read_result(self.workspace, self.project) or {}).get("labelled", 0) < wanted:
-            if time.perf_counter() - saved > 600:
-                raise SystemExit(f"no result with {wanted} labels within 10 minutes")
+            if time.perf_counter() - saved > 180:
+                raise SystemExit(f"no result with {wanted} labels within 3 minutes")
             time.sleep(0.02)
         seconds = time.perf_counter() - saved
         status = watcher.read_status(self.workspace, self.project) or {}
