@@ -17,5 +17,7 @@ ctx = page_setup()
 st.session_state[IN_APP] = True  # page links work: the pages are in this app's navigation
 page = navigation(ctx)
 sidebar(ctx)
-loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
-page.run()
+try:
+    page.run()
+finally:  # after the page is drawn, so the first page of a fresh server (Present, in a demo) does not wait on it
+    loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
