@@ -23,7 +23,7 @@ from core.train.config import TrainConfig
 
 log = logging.getLogger("core")
 
-def _emit(payload: dict[str, Any], as_json: bool, human: Callable[[dict], str]) -> None:
+def _emit(payload: dict[str, Any] | list, as_json: bool, human: Callable[[Any], str]) -> None:
     print(json.dumps(payload, ensure_ascii=False, default=str) if as_json else human(payload))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def register(command) -> None:
@@ -11,15 +10,15 @@ def register(command) -> None:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    from core.cli import _emit
     from core.device import list_devices
 
-    devices = list_devices(measure=True)
-    if args.json:  # the one command whose JSON is a list: the contract is one entry per device
-        print(json.dumps(devices, ensure_ascii=False))
-        return 0
-    for d in devices:
-        if d["id"] == "cpu":
-            print(f"cpu      {d['name']} · {d['cores']} cores · {d['memory_gb']:.0f} GB")
-        else:
-            print(f"{d['id']:<8} {d['name']} · {d['free_gb']:.1f} of {d['memory_gb']:.1f} GB free")
+    # the one command whose JSON is a list: the contract is one entry per device
+    _emit(list_devices(measure=True), args.json, lambda devices: "\n".join(_device_line(d) for d in devices))
     return 0
+
+
+def _device_line(d: dict) -> str:
+    if d["id"] == "cpu":
+        return f"cpu      {d['name']} · {d['cores']} cores · {d['memory_gb']:.0f} GB"
+    return f"{d['id']:<8} {d['name']} · {d['free_gb']:.1f} of {d['memory_gb']:.1f} GB free"

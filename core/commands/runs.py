@@ -27,7 +27,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
     runner.refresh(store)
     if args.action == "log":
         path = log_path(runner.get_run(store, args.run_id).run_dir)
-        print(path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(no log yet)")
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(no log yet)"
+        _emit({"run_id": args.run_id, "log": text}, args.json, lambda p: p["log"])
         return 0
     if args.action == "delete":
         runner.delete_run(store, args.run_id)
