@@ -19,5 +19,6 @@ page = navigation(ctx)
 sidebar(ctx)
 try:
     page.run()
-finally:  # after the page is drawn, so the first page of a fresh server (Present, in a demo) does not wait on it
-    loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
+finally:  # after the page is drawn, so the first page of a fresh server does not wait on it
+    if page.url_path != "present":  # the stage answers without torch: importing it there slowed every sentence
+        loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page

@@ -33,6 +33,9 @@ SENTENCES = ["The film was a delight from start to finish.", "A dull, lifeless s
              "A warm, funny and clever story.", "The plot makes no sense at all.",
              "Beautifully shot and well acted.", "Boring, predictable and far too long.",
              "An instant favourite.", "I walked out after half an hour."]
+# what changes on the stage with every answer, even one with the same words and timing: each answer's bars get a
+# new animation name
+STAMP = "() => { const b = document.querySelector('.stage-bar-fill'); return b ? b.style.animationName : ''; }"
 
 
 def cli(workspace: Path, *args: str) -> dict:
@@ -85,13 +88,12 @@ def time_page(url: str, sentences: int) -> dict:
         box = page.locator(".stTextInput input").first
         times, page_ms = [], []
         for i, sentence in enumerate(SENTENCES[:sentences]):
-            before = page.locator(".stage-time").first.inner_text() if page.locator(".stage-time").count() else ""
+            before = page.evaluate(STAMP)
             box.fill(sentence)
             sent = time.perf_counter()
             box.press("Enter")
             # the answer is on the stage when its timing line has changed: watched in the page, not polled from here
-            page.wait_for_function("""before => { const t = document.querySelector('.stage-time');
-                                                   return t && t.innerText !== before; }""", arg=before, timeout=60_000)
+            page.wait_for_function(f"before => ({STAMP})() !== before", arg=before, timeout=60_000)
             times.append(time.perf_counter() - sent)
             page_ms.append(float("".join(c for c in page.locator(".stage-time").first.inner_text()
                                          if c.isdigit() or c == ".") or 0))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.store.run_folder import model_dir
 from ui import page_setup, t
-from ui.presenter import answer_panel, examples_row, hide_chrome
+from ui.presenter import hide_chrome, stage
 from ui.widgets import guard, next_step
 
 ctx = page_setup()
@@ -27,16 +27,8 @@ with guard():
     compare = other.toggle(t("present.compare"), key="present_compare", disabled=len(ids) < 2)
     with leave:
         next_step("pages/try.py", "present.leave", icon=":material/close:")
-    text = st.text_input(t("present.input"), key=BOX, placeholder=t("present.placeholder"),
-                         label_visibility="collapsed")
+    second_id = None
     if compare:
         second_id = other.selectbox(t("present.second"), [i for i in ids if i != run_id],
                                     format_func=lambda i: by_id[i].name, key="present_second")
-        left, right = st.columns(2, gap="large")
-        with left:
-            answer_panel(ctx.store, by_id[run_id], text, "left")
-        with right:
-            answer_panel(ctx.store, by_id[second_id], text, "right")
-    else:
-        answer_panel(ctx.store, by_id[run_id], text, "one")
-    examples_row(by_id[run_id], text, BOX)
+    stage(ctx.store, by_id[run_id], by_id[second_id] if second_id else None, BOX)

@@ -54,8 +54,14 @@ def _int8_answers(folder: str, stamp: tuple[int, int]):
 
 def int8_available(run: RunRecord) -> bool:
     """An int8 export whose answers passed the agreement check: one that failed it is never offered."""
-    checks = (read_export(run.run_dir) or {}).get("checks", {})
-    return (export_folder(run.run_dir) / "model.int8.onnx").exists() and bool(checks.get("int8", {}).get("passed"))
+    model = export_folder(run.run_dir) / "model.int8.onnx"
+    return model.exists() and _int8_passed(str(run.run_dir), loaders.file_stamp(model))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _int8_passed(run_dir: str, stamp: tuple[int, int]) -> bool:
+    # read once per export, not on every sentence: parsing export.json was a quarter of the stage's own time
+    return bool((read_export(run_dir) or {}).get("checks", {}).get("int8", {}).get("passed"))
 
 
 def answerer(store, run: RunRecord, prefer_int8: bool = True):
@@ -148,3 +154,21 @@ def examples_row(run: RunRecord, text: str, box_key: str) -> None:
     if examples and clear.button(t("present.clear_examples"), icon=":material/delete_sweep:", key="present_clear"):
         save_examples(run, [])
         st.rerun()
+
+
+@st.fragment
+def stage(store, run: RunRecord, second: RunRecord | None, box_key: str) -> None:
+    """The input, the answer(s) and the examples. A fragment: a new sentence reruns only this, not the app's
+    navigation, sidebar and run lists, so the room sees the answer as soon as the model has it."""
+    text = st.text_input(t("present.input"), key=box_key, placeholder=t("present.placeholder"),
+                         label_visibility="collapsed")
+    if second is not None:
+        left, right = st.columns(2, gap="large")
+        with left:
+            answer_panel(store, run, text, "left")
+        with right:
+            answer_panel(store, second, text, "right")
+    else:
+        answer_panel(store, run, text, "one")
+    examples_row(run, text, box_key)
+
