@@ -61,9 +61,16 @@ def test_export_command_reports_agreement_and_size(finished_workspace, tmp_path)
     assert main(["export", "--run", "no-such-run", "--workspace", str(finished_workspace)]) == 1
 
 
-def test_int8_can_keep_the_sensitive_products_in_fp32_and_stays_closer(exported, tmp_path):
-    """The fallback int8 (first layer and feed-forward outputs in fp32) answers closer to PyTorch than all int8."""
+def test_int8_keeps_the_sensitive_products_in_fp32_and_quantises_the_rest(exported, tmp_path):
+    """The fallback int8 keeps the first layer and the feed-forward outputs as float products, the rest int8.
+
+    Which of the two int8 models is closer to PyTorch on a toy model depends on the CPU's int8 kernels (it flipped
+    between machines); on the real model it is measured by bench/bench_predict.py. Here: the graph is what the
+    fallback promises, and both int8 models still answer like PyTorch.
+    """
     import shutil
+
+    import onnx
 
     from core.serve.onnx_export import FP32, INT8, _quantize, _sensitive_nodes
     from core.serve.onnx_predict import OnnxPredictor
@@ -74,17 +81,23 @@ def test_int8_can_keep_the_sensitive_products_in_fp32_and_stays_closer(exported,
     kept = _sensitive_nodes(out / FP32)
     assert any("layer.0/" in n for n in kept) and any("layer.1/output/dense" in n for n in kept)
     assert not any("layer.1/attention" in n for n in kept)
+    float_ops = ("MatMul", "Gemm", "Attention")  # a fused Attention left float keeps its q, k and v products
+    products = [n.name for n in onnx.load(str(out / FP32), load_external_data=False).graph.node
+                if n.op_type in float_ops]
     texts = [f"the film was {w} and the acting {v}" for w in ("good", "bad", "dull", "lovely", "awful")
              for v in ("great", "poor", "fine", "terrible")]
     reference = Predictor(model_dir(run.run_dir), device="cpu").probabilities(texts)
-    errors = []
     for keep in ([], kept):
         folder = tmp_path / f"keep{len(keep)}"
         shutil.copytree(out, folder)
         _quantize(folder / FP32, folder / INT8, keep)
+        graph = onnx.load(str(folder / INT8), load_external_data=False).graph.node
+        still_float = {n.name for n in graph if n.op_type in float_ops}
+        assert set(keep) <= still_float
+        assert not (set(products) - set(keep)) & still_float, "every other product must be int8"
+        assert any(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul", "QAttention") for n in graph)
         answers = OnnxPredictor(folder, int8=True).probabilities(texts)
-        errors.append(sum(abs(a - b) for r, p in zip(reference, answers) for a, b in zip(r, p)))
-    assert errors[1] < errors[0]
+        assert max(abs(a - b) for r, p in zip(reference, answers) for a, b in zip(r, p)) < 0.05
 
 
 def test_a_coin_toss_row_is_not_counted_as_a_changed_answer():

@@ -37,6 +37,21 @@ def lost_peer(error: BaseException) -> bool:
         words in text for words in ("connection closed by peer", "connection reset by peer", "broken pipe"))
 
 
+def launcher_gone() -> bool:
+    """True once the worker that started this rank is dead (killed with -9, its machine restarted)."""
+    launcher = int(os.environ.get(LAUNCHER_PID) or 0)
+    return launcher > 0 and not process_alive(launcher)
+
+
+def lost_process_reason() -> tuple[str, str]:
+    """Why this rank's peers went away: the worker that started them all died, or one of the ranks did.
+
+    When the worker dies, whichever rank notices first ends and the others see a lost peer; the sentence must
+    name the worker either way, since that is what the person has to look into.
+    """
+    return LOST_WORKER if launcher_gone() else LOST_RANK
+
+
 def launch_if_needed(store: RunStore, run: RunRecord) -> RunRecord | None:
     """Train the run in child processes when it needs them and return how it ended; None: train it here."""
     placement = place(TrainConfig.from_dict(run.config))
@@ -105,7 +120,7 @@ def watch_launcher(store: RunStore, run: RunRecord, every: float = 1.0) -> threa
     launcher, parent = int(os.environ.get(LAUNCHER_PID) or 0), os.getppid()
 
     def gone() -> bool:
-        return os.getppid() != parent or (launcher > 0 and not process_alive(launcher))
+        return os.getppid() != parent or launcher_gone()
 
     def watch() -> None:
         while not gone():

@@ -14,7 +14,7 @@ import time
 
 from core.errors import OutOfMemory, StudioError
 from core.runs.processes import HEARTBEAT_SECONDS
-from core.runs.ranks import LOST_RANK, lost_peer
+from core.runs.ranks import lost_peer, lost_process_reason
 from core.runs.runner import INTERRUPTED, claim_device, release_claim, start_next
 from core.runs.standby import STANDBY_IDLE_SECONDS, leave_standby
 from core.store.run_folder import latest_checkpoint, log_path
@@ -29,7 +29,7 @@ def classify_failure(error: BaseException, device: str | None) -> StudioError:
     if isinstance(error, StudioError):
         return error
     if lost_peer(error):  # another process of this run (another GPU, another machine) went away
-        lost = StudioError(*LOST_RANK)
+        lost = StudioError(*lost_process_reason())
         lost.kind = "interrupted"
         return lost
     text = str(error).lower()
