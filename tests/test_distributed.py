@@ -178,3 +178,19 @@ def test_stop_reaches_every_rank_a_killed_rank_or_worker_interrupts_and_resume_f
     done = store.get(run.id)
     assert done.status == "completed", done.error
     assert done.resumed_from_step == checkpoint and done.global_step == 240
+
+
+def test_a_lost_peer_names_the_dead_worker_whichever_rank_noticed_first(monkeypatch):
+    """The worker killed: a rank that sees its peer gone before it sees the worker gone still names the worker."""
+    import subprocess
+    import sys
+
+    from core.runs.launcher import LAUNCHER_PID
+    from core.runs.ranks import LOST_RANK, lost_process_reason
+
+    monkeypatch.setenv(LAUNCHER_PID, str(os.getpid()))
+    assert lost_process_reason() == LOST_RANK  # the worker lives: a rank died
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    monkeypatch.setenv(LAUNCHER_PID, str(ended.pid))
+    assert lost_process_reason() == LOST_WORKER
