@@ -129,3 +129,32 @@ def test_the_data_page_shows_the_pairs_of_the_sample(empty_workspace, open_page)
     pickers = {box.label: box.value for box in at.selectbox}
     assert pickers["Second text column (pairs)"] == "question2"
     assert any("question1" in c.value and "question2" in c.value for c in at.caption)
+
+
+def test_packaged_model_tells_duplicate_questions_from_different_ones_end_to_end(tmp_path):
+    """The built-in MiniLM on the sample question pairs: held-out accuracy well above chance (half the pairs are
+    duplicates), beating the single-text baseline, and the saved folder answers pairs alike in plain transformers."""
+    samples = Path(__file__).resolve().parents[1] / "sample_data"
+    store = RunStore(tmp_path / "ws")
+    config = TrainConfig.from_preset("quick", data=str(samples / "question_pairs_en.csv"), max_length=48, seed=1,
+                                     test_fraction=0.2)
+    run = create_run(store, config)
+    assert claim_device(store, run.id, os.getpid())
+    run = execute(store, store.get(run.id))
+    assert run.status == "completed", run.error
+    results = json.loads((Path(run.run_dir) / "results.json").read_text())
+    assert results["text_pair_column"] == "question2" and results["test_rows"] >= 100
+    assert results["test_metrics"]["accuracy"] > 0.8, results["test_metrics"]
+    assert results["test_metrics"]["accuracy"] > results["baseline_metrics"]["accuracy"] + 0.2
+    predictor = Predictor(Path(run.run_dir) / "model")
+    pairs = [("How long do eggs last in the fridge?", "When do eggs in the fridge go bad?"),
+             ("How long do eggs last in the fridge?", "Do I need a visa to visit Japan?")]
+    assert predictor.predict(*pairs[1]).label == "different"
+    plain = ("import sys, json; from transformers import pipeline; c = pipeline('text-classification', "
+             "model=sys.argv[1], top_k=None); print(json.dumps([c({'text': a, 'text_pair': b}) "
+             "for a, b in json.loads(sys.argv[2])]))")
+    done = subprocess.run([sys.executable, "-c", plain, str(Path(run.run_dir) / "model"), json.dumps(pairs)],
+                          capture_output=True, text=True, check=True)
+    for (first, second), answers in zip(pairs, json.loads(done.stdout.splitlines()[-1]), strict=True):
+        ours = predictor.predict(first, second).probabilities
+        assert {a["label"]: a["score"] for a in answers} == pytest.approx(ours, abs=1e-3)
