@@ -4,16 +4,21 @@ A project of 2,000 SST-2 training sentences (none labelled) and the learner swit
 on (core.labels.watcher.keep_learning: its own process, the built-in MiniLM-L6 encoder). Then labelled as a person
 would, one text every --pace seconds, the text the learner is least sure of first (the page's order), with the
 file's true labels. Every 5th label triggers a pass; the time from that label's save to the result file holding
-it is measured (the next label waits for it, so the times do not overlap). Three phases:
+it is measured (the next label waits for it, so the times do not overlap). Four phases:
 
-1. right after switching on, while the learner loads and gets to know the texts in the background;
+0. pre-started, as the page does now: a project of its own (its own embedding cache, nothing known) opens and the
+   learner starts ahead (core.labels.watcher.prestart); once it reports ready (the time from opening is printed:
+   a person reading the first text, choosing labels), it is switched on and labelled from the first label until
+   --prestarted-after passes past its first model;
+1. the old way, cold: switched on with no learner running, then labelled, while the learner loads and gets to
+   know the texts in the background;
 2. once every text is embedded (--after triggers);
 3. after the learner is switched off and on again (every vector cached: a fresh process without the encoder).
 
 Names the CPU or GPU, whether bf16 was on, and the load average (other work on a shared machine slows it).
 Writes bench/results/learner.json and prints a Markdown table.
 
-    .venv/bin/python bench/bench_learner.py [--rows 2000] [--pace 2] [--after 8]
+    .venv/bin/python bench/bench_learner.py [--rows 2000] [--pace 2] [--after 8] [--prestarted-after 3]
 """
 
 from __future__ import annotations
@@ -91,20 +96,83 @@ class Labeller:
         return step
 
 
+def new_project(workspace: Path, texts: list[str]) -> int:
+    from core.data.texts import LabelledTexts
+    from core.labels.store import LabelStore
+
+    store = LabelStore(workspace)
+    project = store.create_project("sst2", LabelledTexts(texts=texts, labels=[None] * len(texts),
+                                                         text_column="sentence", label_column=None,
+                                                         source=str(SST2))).id
+    for name in NAMES.values():
+        store.add_label(project, name)
+    return project
+
+
+def wait_for(check, what: str, limit: float = 600.0):
+    deadline = time.perf_counter() + limit
+    while not (found := check()):
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"no {what} within {limit:.0f} s")
+        time.sleep(0.05)
+    return found
+
+
+def prestarted(workspace: Path, texts: list[str], truth: list[str], args, report: dict) -> None:
+    """Phase 0: the learner started as the project opens, switched on once ready, labelled up to its first model
+    and a few passes past it."""
+    from core.labels import learner, watcher
+
+    project, os.environ[watcher.PREWARM_ENV] = new_project(workspace, texts), "1"
+    opened = time.perf_counter()
+    watcher.prestart(workspace, project)
+    ready = wait_for(lambda: (s := watcher.read_status(workspace, project) or {}).get("state") == "ready" and s,
+                     "ready learner")
+    report["prestarted"] = {"open_to_ready_seconds": round(time.perf_counter() - opened, 1),
+                            "embedded_when_ready": ready["embedded"], "encoder_loaded": ready["encoder_loaded"],
+                            "ready_rss_mb": rss_mb(ready["pid"]), "load_when_ready": round(os.getloadavg()[0], 1)}
+    print(f"  pre-started: ready {report['prestarted']['open_to_ready_seconds']} s after the project opened "
+          f"({ready['embedded']} texts embedded, {report['prestarted']['ready_rss_mb']} MB)", flush=True)
+    watcher.keep_learning(workspace, project)  # switched on: the learner learns at once (too few labels yet)
+    wait_for(lambda: learner.read_result(workspace, project), "result after switching on", 60)
+    person, models = Labeller(workspace, project, truth), 0
+    while models <= args.prestarted_after:
+        step = person.trigger(args.pace, "pre-started")
+        step["same_process"] = (watcher.read_status(workspace, project) or {}).get("pid") == ready["pid"]
+        report["steps"].append(step)
+        models += not step["too_few_labels"]
+    stop(workspace, project)
+
+
+def rss_mb(pid: int) -> int | None:
+    try:
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS"))
+    except (OSError, StopIteration):
+        return None
+    return int(line.split()[1]) // 1024
+
+
+def stop(workspace: Path, project: int) -> None:
+    from core.labels import watcher
+
+    watcher.stop_learning(workspace, project)
+    while watcher.watching(workspace, project):
+        time.sleep(0.1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--pace", type=float, default=2.0, help="seconds between a person's labels")
     parser.add_argument("--after", type=int, default=8, help="triggers measured once every text is embedded")
+    parser.add_argument("--prestarted-after", type=int, default=3, help="pre-started passes past the first model")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if not SST2.exists():
         print(f"skipped: {SST2} is not here (../shared/datasets is only beside the project in CI)")
         return 0
-    from core.data.texts import LabelledTexts
     from core.device import training_device
     from core.labels import watcher
-    from core.labels.store import LabelStore
 
     device = training_device()
     texts, truth = read_sst2(args.rows, args.seed)
@@ -113,13 +181,9 @@ def main() -> int:
     print(f"device: {device.label} (bf16 {'on' if device.bf16 else 'off'}), load average "
           f"{os.getloadavg()[0]:.1f}; {args.rows} SST-2 rows, a label every {args.pace:g} s", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        workspace = Path(folder) / "ws"
-        store = LabelStore(workspace)
-        project = store.create_project("sst2", LabelledTexts(texts=texts, labels=[None] * len(texts),
-                                                             text_column="sentence", label_column=None,
-                                                             source=str(SST2))).id
-        for name in NAMES.values():
-            store.add_label(project, name)
+        prestarted(Path(folder) / "prestarted", texts, truth, args, report)
+        workspace = Path(folder) / "ws"  # the cold run: its own workspace, so nothing of phase 0 is cached
+        project = new_project(workspace, texts)
         person = Labeller(workspace, project, truth)
         switched_on = time.perf_counter()
         watcher.keep_learning(workspace, project)
@@ -132,15 +196,11 @@ def main() -> int:
         report["switch_on_to_all_embedded_seconds"] = round(all_known, 1)
         for _ in range(args.after):
             report["steps"].append(person.trigger(args.pace, "all embedded"))
-        watcher.stop_learning(workspace, project)
-        while watcher.watching(workspace, project):
-            time.sleep(0.1)
+        stop(workspace, project)
         watcher.keep_learning(workspace, project)  # switched on again: a fresh process, every vector cached
         for _ in range(2):
             report["steps"].append(person.trigger(args.pace, "after a restart"))
-        watcher.stop_learning(workspace, project)
-        while watcher.watching(workspace, project):
-            time.sleep(0.1)
+        stop(workspace, project)
     report["load_after"] = os.getloadavg()
     print_table(report)
     out = ROOT / "bench" / "results" / "learner.json"
@@ -150,16 +210,23 @@ def main() -> int:
 
 
 def print_table(report: dict) -> None:
-    print(f"\nswitch-on to every text embedded: {report['switch_on_to_all_embedded_seconds']} s\n")
-    print("| phase | passes | first | median | slowest | fit alone (median) |")
-    print("|---|---|---|---|---|---|")
-    for phase in ("while embedding", "all embedded", "after a restart"):
+    ahead = report["prestarted"]
+    print(f"\npre-started: ready {ahead['open_to_ready_seconds']} s after the project opened (load "
+          f"{ahead['load_when_ready']}, {ahead['ready_rss_mb']} MB); cold: switch-on to every text embedded "
+          f"{report['switch_on_to_all_embedded_seconds']} s\n")
+    print("| phase | passes | first | first model (its label) | median | slowest | fit alone (median) | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for phase in ("pre-started", "while embedding", "all embedded", "after a restart"):
         steps = [s for s in report["steps"] if s["phase"] == phase]
         if steps:
             times = [s["seconds"] for s in steps]
             fits = [s["fit_seconds"] for s in steps if s["fit_seconds"] is not None]
-            print(f"| {phase} | {len(steps)} | {times[0]:.2f} s | {statistics.median(times):.2f} s | "
-                  f"{max(times):.2f} s | {statistics.median(fits) if fits else 0:.2f} s |")
+            model = next((s for s in steps if not s["too_few_labels"]), None)
+            first_model = f"{model['seconds']:.2f} s ({model['labels']})" if model else "-"
+            loads = [s["load"] for s in steps]
+            print(f"| {phase} | {len(steps)} | {times[0]:.2f} s | {first_model} | {statistics.median(times):.2f} s | "
+                  f"{max(times):.2f} s | {statistics.median(fits) if fits else 0:.2f} s | "
+                  f"{min(loads):.1f}-{max(loads):.1f} |")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ if str(ROOT) not in sys.path:  # AppTest runs pages/*.py on their own; they impo
     sys.path.insert(0, str(ROOT))
 # No test leaves a warm standby worker behind; test_runner turns it on where it is the subject.
 os.environ["STUDIO_STANDBY"] = "0"
+os.environ["STUDIO_LEARNER_PREWARM"] = "0"  # nor a Label page a learner started ahead; test_learner turns it on
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -140,3 +140,93 @@ def test_the_learner_process_follows_the_labels_ends_when_switched_off_and_resta
     assert status["embedded"] == 60 and status["encoder_loaded"] is False
     watcher.stop_learning(ws, project.id)
     _wait_for(lambda: not watcher.watching(ws, project.id), "the learner to end")
+
+
+def _ended(pid: int) -> bool:
+    """The learner process has exited (and is reaped: this test's process started it)."""
+    import os
+
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:  # reaped already
+        return True
+
+
+def test_a_learner_started_as_the_project_opens_is_ready_before_it_is_switched_on_and_is_the_one_that_learns(
+        tmp_path, tiny_bert, monkeypatch):
+    from core.labels import learner, watcher
+
+    monkeypatch.setenv(watcher.PREWARM_ENV, "1")
+    store, project, truth = _project(tmp_path, rows=60, labelled=0)
+    ws = tmp_path / "ws"
+    assert watcher.prestart(ws, project.id, model=str(tiny_bert))  # the project opens, the learner off
+    status = _wait_for(lambda: (watcher.read_status(ws, project.id) or {}).get("state") == "ready"
+                       and watcher.read_status(ws, project.id), "the pre-started learner to be ready")
+    assert status["encoder_loaded"] and status["embedded"] == 60  # 60 texts: under STANDBY_TEXTS, all known
+    pid = status["pid"]
+    for row in range(10):
+        store.set_label(project.id, row, truth[row])
+    time.sleep(1.0)
+    assert learner.read_result(ws, project.id) is None  # labels given with the learner off: it only waits
+    assert watcher.read_status(ws, project.id)["state"] == "ready"
+
+    monkeypatch.setattr(watcher, "_start", lambda *a: pytest.fail("a second learner was started"))
+    assert watcher.prestart(ws, project.id, model=str(tiny_bert))  # the next redraw starts no second one
+    watcher.keep_learning(ws, project.id, model=str(tiny_bert))  # switched on: the one waiting is kept
+    result = _wait_for(lambda: (r := learner.read_result(ws, project.id)) and r.get("labelled") == 10 and r,
+                       "the first pass once switched on")
+    assert len(result["suggestions"]) == 50 and result["embedded"] == 60
+    assert watcher.read_status(ws, project.id)["pid"] == pid  # the pre-started process learned, no other
+    assert watcher._path(ws, project.id, ".watch").read_text().split()[0] == str(pid)
+    watcher.stop_learning(ws, project.id)  # switched off with the project still open: it ends
+    _wait_for(lambda: _ended(pid), "the learner to end")
+    assert not watcher.watching(ws, project.id)
+
+
+def test_a_pre_started_learner_embeds_the_labelled_texts_and_the_queue_s_first_and_leaves_when_the_page_does(
+        tmp_path, tiny_bert, monkeypatch):
+    from core.labels import watcher
+
+    store, project, _ = _project(tmp_path, rows=400, labelled=0)
+    ws = tmp_path / "ws"
+    for row in (350, 390):
+        store.set_label(project.id, row, "positive")
+    ahead = watcher.Watcher(ws, project.id, model=str(tiny_bert))._ahead()
+    assert ahead[:2] == [350, 390] and ahead[2:] == list(range(watcher.STANDBY_TEXTS))  # not all 400
+
+    monkeypatch.setenv(watcher.PREWARM_ENV, "0")
+    assert not watcher.prestart(ws, project.id, model=str(tiny_bert)) and not watcher.watching(ws, project.id)
+    monkeypatch.setenv(watcher.PREWARM_ENV, "1")
+    assert watcher.prestart(ws, project.id, model=str(tmp_path / "no-such-model"))  # a learner that cannot start
+    pid = int(watcher._path(ws, project.id, ".watch").read_text().split()[0])
+    _wait_for(lambda: _ended(pid), "the failing learner to end")
+    assert watcher.read_status(ws, project.id)["state"] == "failed"
+    assert not watcher.prestart(ws, project.id, model=str(tmp_path / "no-such-model"))  # not one per redraw
+    assert not watcher.watching(ws, project.id)
+
+
+def test_opening_a_project_on_the_label_page_starts_its_learner_which_switching_on_keeps_and_off_ends(
+        empty_workspace, open_page, monkeypatch):
+    from core.data.saved import SAMPLE_DIR
+    from core.data.texts import load_texts
+    from core.labels import watcher
+    from core.labels.store import LabelStore
+    from tests.pagetext import assert_no_error
+
+    monkeypatch.setenv(watcher.PREWARM_ENV, "1")
+    store = LabelStore(empty_workspace)
+    project = store.create_project("feedback", load_texts(SAMPLE_DIR / "unlabelled_feedback.txt", "text", ""))
+    for name in ("positive", "negative"):
+        store.add_label(project.id, name)
+    at = open_page("label").run()
+    assert_no_error(at)
+    assert watcher.watching(empty_workspace, project.id)  # started as the project opened, the learner off
+    pid = int(watcher._path(empty_workspace, project.id, ".watch").read_text().split()[0])
+    at.toggle(key=f"label_learn-{project.id}").set_value(True).run()
+    assert_no_error(at)
+    assert int(watcher._path(empty_workspace, project.id, ".watch").read_text().split()[0]) == pid  # kept
+    at.toggle(key=f"label_learn-{project.id}").set_value(False).run()
+    assert_no_error(at)
+    _wait_for(lambda: _ended(pid), "the learner to end once switched off")
+    at.run()  # a later redraw of this tab starts none ahead again: it was switched off here
+    assert not watcher.watching(empty_workspace, project.id)

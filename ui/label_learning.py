@@ -1,8 +1,9 @@
 """The Label page's model that learns while you label (core.labels.watcher): switched on, one learner process
 per project keeps a quick model and learns again after every few labels; it first gets to know the project's
-texts in the background (its progress shown here). Its suggestions come preselected, the texts it is least sure
-of come first, its estimated accuracy is drawn against the number of labels, and the labelled rows most likely
-wrong are listed to check."""
+texts in the background (its progress shown here). Switched off, it is started ahead while the project is open,
+so that switching it on costs a fit, not a process's start (watcher.prestart). Its suggestions come preselected,
+the texts it is least sure of come first, its estimated accuracy is drawn against the number of labels, and the
+labelled rows most likely wrong are listed to check."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ui.labelling import CURRENT, UNCERTAIN
 from ui.widgets import md
 
 SHOWN_WRONG = 5
+STANDBY = "_learn_standby"  # the project whose learner this tab keeps started ahead
 
 
 def learning_section(ctx, project: Project, names: list[str],
@@ -25,8 +27,10 @@ def learning_section(ctx, project: Project, names: list[str],
     if not on:
         if st.session_state.pop(f"_learn_on-{project.id}", None):  # switched off here: the learner ends
             watcher.stop_learning(workspace, project.id)
+            st.session_state[f"_learn_off-{project.id}"] = True  # and this tab starts none ahead again
         if st.session_state.pop(f"_learn_order-{project.id}", None):  # the learner's order goes with it
             st.session_state.get(UNCERTAIN, {}).pop(project.id, None)
+        _started_ahead(workspace, project.id)
         return suggested
     st.session_state[f"_learn_on-{project.id}"] = True
     watcher.keep_learning(workspace, project.id)  # its own process, kept while this page wants it
@@ -47,6 +51,17 @@ def learning_section(ctx, project: Project, names: list[str],
         st.session_state[f"_learn_order-{project.id}"] = True
     _most_likely_wrong(ctx, project, result.get("most_likely_wrong") or [])
     return found
+
+
+def _started_ahead(workspace: str, project_id: int) -> None:
+    """The open project's learner started before it is switched on; the one of the project this tab showed before
+    let go (each holds an encoder in memory)."""
+    before = st.session_state.get(STANDBY)
+    if before is not None and before != project_id:
+        watcher.let_go(workspace, before)
+        st.session_state.pop(STANDBY)
+    if not st.session_state.get(f"_learn_off-{project_id}") and watcher.prestart(workspace, project_id):
+        st.session_state[STANDBY] = project_id
 
 
 def _getting_to_know(workspace: str, project_id: int) -> None:

@@ -11,10 +11,17 @@ machine); the first one also embedded all the texts (3 minutes). Instead, switch
   every `EVERY` label changes: nothing is imported or read again, so a pass is the model fit alone;
 - never loads the encoder when every vector it needs is cached.
 
+Its first pass used to pay for starting the process too (9 s at load 1.4: torch 6 s, scikit-learn and cleanlab
+1.7 s), so the page starts it ahead: `prestart` on each redraw of a project while the learner is off. Pre-started,
+it imports its libraries, loads the encoder if a text is not cached, embeds the labelled texts and the first
+STANDBY_TEXTS others, then waits idle (a look every quarter second) until the page switches it on, when the
+first update is a fit; it ends when no page has had the project open for IDLE_SECONDS.
+
 Its files, beside the result (`labels/learner-P.json`): `learner-P.watch` (its pid, touched every 2 s while it
 lives), `learner-P.status.json` (what it is doing, how many texts it has embedded) and `learner-P.wanted`
 (touched by the page on each redraw while the learner is on; the learner ends when it is gone, untouched for
-IDLE_SECONDS, or when the process that started it, the dashboard's server, has ended).
+IDLE_SECONDS, or when the process that started it, the dashboard's server, has ended). `learner-P.standby`,
+touched by the page while the project is open and the learner off, keeps a pre-started one waiting.
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ HEARTBEAT = 2.0
 STALE = 30.0          # a pid file untouched this long belongs to a learner that has ended
 IDLE_SECONDS = 900    # no page has wanted the learner for a quarter of an hour: it ends
 MAX_LENGTH = 128
+STANDBY_TEXTS = 256   # unlabelled texts a pre-started learner embeds before it is switched on: the queue's first
+                      # (seconds); not all, as nobody may switch it on and a big project would take hours
+PREWARM_ENV = "STUDIO_LEARNER_PREWARM"  # "0": no learner starts before it is switched on
 
 
 def _path(workspace: str | Path, project: int, suffix: str) -> Path:
@@ -57,8 +67,40 @@ def keep_learning(workspace: str | Path, project: int, model: str = "default") -
 
 
 def stop_learning(workspace: str | Path, project: int) -> None:
-    """Switched off: the learner sees its wanted file gone within a second and ends."""
+    """Switched off: the learner sees its wanted file gone within a second and ends (even with the page open)."""
     _path(workspace, project, ".wanted").unlink(missing_ok=True)
+    let_go(workspace, project)
+
+
+def prestart(workspace: str | Path, project: int, model: str = "default") -> bool:
+    """The page's call on every redraw of a project while the learner is off: one started ahead, so that switching
+    it on costs a fit, not the process's start; whether one is kept. STUDIO_LEARNER_PREWARM=0 turns it off (the
+    test suite does, so no AppTest of the Label page leaves a process behind)."""
+    if os.environ.get(PREWARM_ENV, "1") == "0":
+        return False
+    try:
+        standby = _path(workspace, project, ".standby")
+        standby.parent.mkdir(parents=True, exist_ok=True)
+        standby.touch()
+        if watching(workspace, project):
+            return True
+        if _failed_lately(workspace, project):  # not a new process on every redraw; switching on tries again
+            return False
+        _start(workspace, project, model)
+    except OSError as error:  # only a head start: the page goes on without it
+        log.warning("Could not start the learner of project %s ahead: %s", project, error)
+        return False
+    return True
+
+
+def let_go(workspace: str | Path, project: int) -> None:
+    """The page has left the project: a learner waiting on standby ends within a second (a switched-on one stays)."""
+    _path(workspace, project, ".standby").unlink(missing_ok=True)
+
+
+def _failed_lately(workspace: str | Path, project: int) -> bool:
+    status = read_status(workspace, project) or {}
+    return status.get("state") == "failed" and time.time() - float(status.get("at", 0)) < IDLE_SECONDS
 
 
 def watching(workspace: str | Path, project: int) -> bool:
@@ -208,17 +250,61 @@ class Watcher:
 
     # the process --------------------------------------------------------------------------------------
     def wanted(self) -> bool:
+        """Switched on: a page touched the wanted file lately."""
+        return self._touched(".wanted")
+
+    def kept_warm(self) -> bool:
+        """On standby: a page has the project open with the learner off."""
+        return self._touched(".standby")
+
+    def _touched(self, suffix: str) -> bool:
         if os.getppid() != self.parent:  # the server (or script) that started it has gone
             return False
         try:
-            return time.time() - _path(self.workspace, self.project, ".wanted").stat().st_mtime < IDLE_SECONDS
+            return time.time() - _path(self.workspace, self.project, suffix).stat().st_mtime < IDLE_SECONDS
         except OSError:
             return False
 
     def run(self) -> None:
-        """Learn at once, then embed the rest in the background and learn again after every few label changes."""
+        """Ready first, on standby until switched on, then following the labels until switched off or left."""
         self.load_cached()
         self._warm()
+        while self.stand_by():
+            self.follow()
+        log.info("Learner for project %s: no page wants it any more", self.project)
+
+    def stand_by(self) -> bool:
+        """Pre-started: the texts the first passes need embedded, then idle; True once switched on, False once no
+        page has the project open. Returns at once when switched on already."""
+        ahead = self._ahead() if not self.wanted() else []
+        while not self.wanted():
+            if not self.kept_warm():
+                return False
+            todo = [i for i in ahead if i not in self.vectors][:self.chunk]
+            if todo:  # a chunk at a time: switching on is noticed within a second
+                self.state = "getting ready"
+                self.embed(todo)
+                self.report()
+            else:
+                self._idle("ready")
+        return True
+
+    def _ahead(self) -> list[int]:
+        """What a pre-started learner embeds: the labelled texts (the first pass fits on them) and the first
+        STANDBY_TEXTS unlabelled ones (the queue shows them first, the first pass suggests for them)."""
+        labels = [lab if isinstance(lab, str) else None for lab in self.store.rows(self.project)["label"]]
+        unlabelled = [i for i, lab in enumerate(labels) if lab is None]
+        return [i for i, lab in enumerate(labels) if lab is not None] + unlabelled[:STANDBY_TEXTS]
+
+    def _idle(self, state: str) -> None:
+        if self.state != state:  # the status file written once, not four times a second
+            self.state = state
+            self.report()
+        time.sleep(WAIT)
+
+    def follow(self) -> None:
+        """Switched on: learn at once, then embed the rest in the background and learn again after every few label
+        changes, until switched off."""
         self.learn()
         while self.wanted():
             if self.due():
@@ -229,15 +315,19 @@ class Watcher:
             else:
                 self.state = "waiting"
                 time.sleep(WAIT)
-        log.info("Learner for project %s: no page wants it any more", self.project)
 
     def _warm(self) -> None:
-        # the libraries a pass needs, loaded before the first pass (the encoder only once a text needs it)
-        import sklearn.linear_model  # noqa: F401
+        # a pass on made-up vectors: the libraries a pass imports and their first calls' costs are paid here, before
+        # any label waits on them (the encoder is loaded only once a text needs it)
+        import numpy as np
+
+        import core.train.methods.enough  # noqa: F401  (learn's own import)
+
         try:
-            import cleanlab.filter  # noqa: F401
-        except ImportError:
-            pass
+            vectors = np.random.default_rng(0).normal(size=(12, 4))
+            learner.fit_and_answer(vectors, ["a", "b"] * 5 + [None] * 2, list(range(12)))
+        except Exception as error:  # only a warm-up: a real pass that fails says why in its own way
+            log.warning("Learner warm-up failed: %s", error)
 
 
 def _only_learner(workspace: str | Path, project: int):
@@ -282,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     beat.start()
     try:
         Watcher(args.workspace, args.project, args.model).run()
+    except Exception as error:  # said in its status, so the page starts no new one on every redraw
+        log.exception("Learner for project %s failed", args.project)
+        _write(_path(args.workspace, args.project, ".status.json"), json.dumps(
+            {"state": "failed", "problem": str(error), "pid": os.getpid(), "at": time.time()}))
+        return 1
     finally:
         done.set()
         beat.join()  # its last write before the pid file goes, never after
