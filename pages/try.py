@@ -1,6 +1,5 @@
 """Try: type a sentence and see the label and how sure the model is; or label a whole file at once."""
 
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +10,7 @@ from core.store.runs import RunRecord
 from ui import charts, loaders, page_setup, t
 from ui import format as fmt
 from ui.batch_file import label_file
+from ui.evaluate_sections import run_label  # the score every page shows: the test rows' when there are some
 from ui.long_texts import read_whole
 from ui.presenter import answerer, int8_available
 from ui.task_pages import task_answer
@@ -27,13 +27,6 @@ EXAMPLES = 6  # example sentences offered, taking each label in turn
 MOST_EXAMPLES = 12  # with more labels than EXAMPLES, still one per label, up to this many
 SHORT = 110  # characters: a longer example is shortened at a word
 BATCH_FILE = "_try_batch_file"  # the uploaded file, saved in the workspace
-
-
-def run_label(run: RunRecord) -> str:
-    accuracy = ((run.results or {}).get("metrics") or {}).get("accuracy")
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.ended_at or run.created_at))
-    score = t("try.accuracy", value=f"{accuracy:.0%}") if accuracy is not None else ""
-    return " · ".join(x for x in (run.name, score, when) if x)
 
 
 def shorten(text: str, limit: int = SHORT) -> str:

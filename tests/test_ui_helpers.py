@@ -101,3 +101,15 @@ def test_shares_are_written_one_way():
     # Streamlit's "percent" format drops digits (82.81% beside 83.2%) unless a step of 0.001 fixes one decimal
     for column in (fmt.percent_column("Recall"), fmt.percent_column("p(a)", bar=False)):
         assert column["type_config"]["format"] == "percent" and column["type_config"]["step"] == 0.001
+
+
+def test_every_model_picker_names_the_test_score_when_there_is_one():
+    """Try and Evaluate list a run by one score: its test rows' when it kept some apart, else its validation's."""
+    from ui.evaluate_sections import run_label
+
+    tested = RunRecord(id="r1", name="pairs", status="completed", config={}, run_dir="/x", created_at=0.0,
+                       ended_at=0.0, results={"metrics": {"accuracy": 0.95}, "test_metrics": {"accuracy": 0.91}})
+    untested = RunRecord(id="r2", name="pairs", status="completed", config={}, run_dir="/x", created_at=0.0,
+                         ended_at=0.0, results={"metrics": {"accuracy": 0.95}})
+    assert "91%" in run_label(tested) and "95%" not in run_label(tested)
+    assert "95%" in run_label(untested)
