@@ -15,7 +15,9 @@ Its first pass used to pay for starting the process too (9 s at load 1.4: torch 
 1.7 s), so the page starts it ahead: `prestart` on each redraw of a project while the learner is off. Pre-started,
 it imports its libraries, loads the encoder if a text is not cached, embeds the labelled texts and the first
 STANDBY_TEXTS others, then waits idle (a look every quarter second) until the page switches it on, when the
-first update is a fit; it ends when no page has had the project open for IDLE_SECONDS.
+first update is a fit. It ends when switched off, when the tab opens another project (each holds about 1 GB:
+torch and the encoder), or when no page has had the project open for IDLE_SECONDS. STUDIO_LEARNER_PREWARM=0 turns
+pre-starting off.
 
 Its files, beside the result (`labels/learner-P.json`): `learner-P.watch` (its pid, touched every 2 s while it
 lives), `learner-P.status.json` (what it is doing, how many texts it has embedded) and `learner-P.wanted`
@@ -282,11 +284,12 @@ class Watcher:
                 return False
             todo = [i for i in ahead if i not in self.vectors][:self.chunk]
             if todo:  # a chunk at a time: switching on is noticed within a second
-                self.state = "getting ready"
+                self._now("getting ready")  # said before the first chunk: its imports are done
                 self.embed(todo)
                 self.report()
             else:
-                self._idle("ready")
+                self._now("ready")
+                time.sleep(WAIT)
         return True
 
     def _ahead(self) -> list[int]:
@@ -296,11 +299,10 @@ class Watcher:
         unlabelled = [i for i, lab in enumerate(labels) if lab is None]
         return [i for i, lab in enumerate(labels) if lab is not None] + unlabelled[:STANDBY_TEXTS]
 
-    def _idle(self, state: str) -> None:
+    def _now(self, state: str) -> None:
         if self.state != state:  # the status file written once, not four times a second
             self.state = state
             self.report()
-        time.sleep(WAIT)
 
     def follow(self) -> None:
         """Switched on: learn at once, then embed the rest in the background and learn again after every few label
