@@ -35,6 +35,29 @@ def test_export_agrees_with_pytorch_on_validation_rows(exported):
     assert json.loads((out / "export.json").read_text())["checks"] == checks
 
 
+def test_residual_adds_and_layer_norms_stay_apart_in_the_file_and_when_loaded(exported, tmp_path, monkeypatch):
+    """onnxruntime's fused SkipLayerNormalization is the slow one on CPU: the export leaves it out, and every session
+    that loads an export (the studio's and predict.py's) tells onnxruntime not to fuse it back."""
+    import onnx
+    import onnxruntime as ort
+
+    from core.serve.onnx_predict import SLOW_FUSIONS, OnnxPredictor
+
+    _, _, out = exported
+    for name in ("model.onnx", "model.int8.onnx"):
+        ops = {n.op_type for n in onnx.load(str(out / name), load_external_data=False).graph.node}
+        assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops, name
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "as_loaded.onnx")  # the graph onnxruntime actually runs
+    ort.InferenceSession(str(out / "model.int8.onnx"), options, disabled_optimizers=SLOW_FUSIONS)
+    assert "SkipLayerNormalization" not in {n.op_type for n in onnx.load(str(tmp_path / "as_loaded.onnx")).graph.node}
+    seen = []
+    real = ort.InferenceSession
+    monkeypatch.setattr(ort, "InferenceSession", lambda *a, **k: seen.append(k) or real(*a, **k))
+    OnnxPredictor(out, int8=True)
+    assert seen and seen[0].get("disabled_optimizers") == SLOW_FUSIONS
+
+
 def test_predict_script_answers_like_the_studio_without_it(exported):
     from core.serve.predictor import Predictor
     from core.store.run_folder import model_dir
