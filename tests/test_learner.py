@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 from tests.tiny import build_tiny_bert, write_toy_csv
+from tests.waiting import ended as _ended
+from tests.waiting import wait_for as _wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,16 +36,6 @@ def _project(tmp_path: Path, rows: int, labelled: int):
     data.labels = [lab if i < labelled else None for i, lab in enumerate(data.labels)]
     store = LabelStore(tmp_path / "ws")
     return store, store.create_project("toy", data), truth
-
-
-def _wait_for(check, what: str, limit: float = 180.0):
-    deadline = time.monotonic() + limit  # a hang guard, not a speed test
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    pytest.fail(f"waited {limit:.0f} s for {what}")
 
 
 def test_a_deliberately_mislabelled_row_comes_first_among_the_labels_most_likely_wrong():
@@ -142,16 +134,6 @@ def test_the_learner_process_follows_the_labels_ends_when_switched_off_and_resta
     _wait_for(lambda: not watcher.watching(ws, project.id), "the learner to end")
 
 
-def _ended(pid: int) -> bool:
-    """The learner process has exited (and is reaped: this test's process started it)."""
-    import os
-
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:  # reaped already
-        return True
-
-
 def test_a_learner_started_as_the_project_opens_is_ready_before_it_is_switched_on_and_is_the_one_that_learns(
         tmp_path, tiny_bert, monkeypatch):
     from core.labels import learner, watcher
@@ -160,6 +142,7 @@ def test_a_learner_started_as_the_project_opens_is_ready_before_it_is_switched_o
     store, project, truth = _project(tmp_path, rows=60, labelled=0)
     ws = tmp_path / "ws"
     assert watcher.prestart(ws, project.id, model=str(tiny_bert))  # the project opens, the learner off
+    assert watcher.head_start(ws, project.id) in ("getting ready", "ready")  # what the page says under the switch
     status = _wait_for(lambda: (watcher.read_status(ws, project.id) or {}).get("state") == "ready"
                        and watcher.read_status(ws, project.id), "the pre-started learner to be ready")
     assert status["encoder_loaded"] and status["embedded"] == 60  # 60 texts: under STANDBY_TEXTS, all known
@@ -168,7 +151,7 @@ def test_a_learner_started_as_the_project_opens_is_ready_before_it_is_switched_o
         store.set_label(project.id, row, truth[row])
     time.sleep(1.0)
     assert learner.read_result(ws, project.id) is None  # labels given with the learner off: it only waits
-    assert watcher.read_status(ws, project.id)["state"] == "ready"
+    assert watcher.read_status(ws, project.id)["state"] == "ready" and watcher.head_start(ws, project.id) == "ready"
 
     monkeypatch.setattr(watcher, "_start", lambda *a: pytest.fail("a second learner was started"))
     assert watcher.prestart(ws, project.id, model=str(tiny_bert))  # the next redraw starts no second one
@@ -180,7 +163,7 @@ def test_a_learner_started_as_the_project_opens_is_ready_before_it_is_switched_o
     assert watcher._path(ws, project.id, ".watch").read_text().split()[0] == str(pid)
     watcher.stop_learning(ws, project.id)  # switched off with the project still open: it ends
     _wait_for(lambda: _ended(pid), "the learner to end")
-    assert not watcher.watching(ws, project.id)
+    assert not watcher.watching(ws, project.id) and watcher.head_start(ws, project.id) is None
 
 
 def test_a_pre_started_learner_embeds_the_labelled_texts_and_the_queue_s_first_and_leaves_when_the_page_does(
@@ -212,6 +195,7 @@ def test_opening_a_project_on_the_label_page_starts_its_learner_which_switching_
     from core.labels import watcher
     from core.labels.store import LabelStore
     from tests.pagetext import assert_no_error
+    from ui.i18n import t
 
     monkeypatch.setenv(watcher.PREWARM_ENV, "1")
     store = LabelStore(empty_workspace)
@@ -221,6 +205,8 @@ def test_opening_a_project_on_the_label_page_starts_its_learner_which_switching_
     at = open_page("label").run()
     assert_no_error(at)
     assert watcher.watching(empty_workspace, project.id)  # started as the project opened, the learner off
+    said = {t("learn.warming"), t("learn.ready")}
+    assert said & {c.value for c in at.caption}, "the page says the learner is getting ready (or ready)"
     pid = int(watcher._path(empty_workspace, project.id, ".watch").read_text().split()[0])
     at.toggle(key=f"label_learn-{project.id}").set_value(True).run()
     assert_no_error(at)

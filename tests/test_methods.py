@@ -183,8 +183,10 @@ def test_the_label_page_preselects_a_zero_shot_suggestion_before_any_model_knows
                                                                                              open_page):
     from core.data.saved import SAMPLE_DIR
     from core.data.texts import load_texts
+    from core.labels import watcher
     from core.labels.store import LabelStore
     from tests.pagetext import assert_no_error
+    from tests.waiting import ended, wait_for
 
     store = LabelStore(empty_workspace)
     project = store.create_project("feedback", load_texts(SAMPLE_DIR / "unlabelled_feedback.txt", "text", ""))
@@ -198,6 +200,9 @@ def test_the_label_page_preselects_a_zero_shot_suggestion_before_any_model_knows
     assert len(chosen) == 1 and chosen[0] in ("positive", "negative")  # the suggestion, preselected
     at.toggle(key=f"label_learn-{project.id}").set_value(True).run()  # too few labels: says so, never fails
     assert_no_error(at)
+    pid = int(watcher._path(empty_workspace, project.id, ".watch").read_text().split()[0])
+    at.toggle(key=f"label_learn-{project.id}").set_value(False).run()  # and its learner ends when switched off
+    wait_for(lambda: ended(pid), "the learner to end once switched off")
 
 
 def test_a_quick_model_of_the_built_in_encoder_learns_the_sample_reviews_and_beats_the_baseline(tmp_path):

@@ -62,6 +62,15 @@ def _started_ahead(workspace: str, project_id: int) -> None:
         st.session_state.pop(STANDBY)
     if not st.session_state.get(f"_learn_off-{project_id}") and watcher.prestart(workspace, project_id):
         st.session_state[STANDBY] = project_id
+        ready = watcher.head_start(workspace, project_id) == "ready"
+        st.fragment(_head_start, run_every=None if ready else 2)(workspace, project_id)
+
+
+def _head_start(workspace: str, project_id: int) -> None:
+    """Under the switch while it is off: whether switching on would answer at once, redrawn until it would."""
+    state = watcher.head_start(workspace, project_id)
+    if state:
+        st.caption(t("learn.ready" if state == "ready" else "learn.warming"))
 
 
 def _getting_to_know(workspace: str, project_id: int) -> None:

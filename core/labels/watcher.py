@@ -107,19 +107,35 @@ def _failed_lately(workspace: str | Path, project: int) -> bool:
 
 def watching(workspace: str | Path, project: int) -> bool:
     """Whether the project's learner is alive: its pid file touched lately and its process there."""
+    return _live_pid(workspace, project) is not None
+
+
+def _live_pid(workspace: str | Path, project: int) -> int | None:
     pid_file = _path(workspace, project, ".watch")
     try:
         pid = int(pid_file.read_text().split()[0])
         fresh = time.time() - pid_file.stat().st_mtime < STALE
     except (OSError, ValueError, IndexError):
-        return False
+        return None
     if not fresh:  # also a process that ended but is not yet reaped by the page that started it
-        return False
+        return None
     try:
         os.kill(pid, 0)
     except OSError:
-        return False
-    return True
+        return None
+    return pid
+
+
+def head_start(workspace: str | Path, project: int) -> str | None:
+    """What the learner started ahead is doing, for the page to say: "getting ready" (its imports, the encoder,
+    the first texts), "ready" (switching on costs a fit), or None when none is alive."""
+    pid = _live_pid(workspace, project)
+    if pid is None:
+        return None
+    status = read_status(workspace, project) or {}
+    if status.get("pid") != pid:  # not reported yet: the process is still importing
+        return "getting ready"
+    return {"starting": "getting ready", "getting ready": "getting ready", "ready": "ready"}.get(status.get("state"))
 
 
 def read_status(workspace: str | Path, project: int) -> dict[str, Any] | None:
