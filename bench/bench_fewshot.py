@@ -184,7 +184,8 @@ def print_table(report: dict) -> None:
     cells: dict[tuple, dict[str, list[dict]]] = {}
     for r in runs:
         cells.setdefault((r["dataset"], r["per_class"]), {}).setdefault(r["method"], []).append(r)
-    for (name, per_class), methods in cells.items():
+    datasets = list(dict.fromkeys(name for name, _ in cells))  # as run, each one's sizes smallest first
+    for (name, per_class), methods in sorted(cells.items(), key=lambda c: (datasets.index(c[0][0]), int(c[0][1]))):
         baseline = {}  # every run of a seed fits the baseline on the same rows: one per seed
         for method, results in methods.items():
             ok = [r for r in results if "error" not in r]
