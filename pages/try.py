@@ -4,10 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.errors import DataError, StudioError
+from core.errors import DataError
 from core.store.run_folder import model_dir
 from core.store.runs import RunRecord
-from ui import charts, loaders, page_setup, t
+from ui import charts, page_setup, t
 from ui import format as fmt
 from ui.batch_file import label_file
 from ui.evaluate_sections import run_label  # the score every page shows: the test rows' when there are some
@@ -15,6 +15,7 @@ from ui.long_texts import read_whole
 from ui.presenter import answerer, int8_available
 from ui.task_pages import task_answer
 from ui.task_views import pair_section, second_texts
+from ui.try_examples import examples
 from ui.uploads import new_upload
 from ui.widgets import guard, md, next_step, show_error
 from ui.zero_shot import zero_shot_demo
@@ -23,59 +24,7 @@ ctx = page_setup()
 st.title(t("try.title"))
 st.caption(t("try.intro"))
 TEXT = "try_text"
-EXAMPLES = 6  # example sentences offered, taking each label in turn
-MOST_EXAMPLES = 12  # with more labels than EXAMPLES, still one per label, up to this many
-SHORT = 110  # characters: a longer example is shortened at a word
 BATCH_FILE = "_try_batch_file"  # the uploaded file, saved in the workspace
-
-
-def shorten(text: str, limit: int = SHORT) -> str:
-    """The start of a long text, cut at a space when there is one (Chinese has none), marked with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    if " " in cut[limit // 2:]:
-        cut = cut[:cut.rindex(" ")]
-    return cut.rstrip(" ,.;:，。；：") + "…"
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def examples(run_dir: str, data: str, text_column: str | None) -> list[str]:
-    """Short texts, at least one per label, taking each label in turn: from the run's validation rows (those the
-    model got right first), else its data. Long texts are offered shortened, so every label has an example."""
-    import pandas as pd
-
-    path = Path(run_dir) / "val_predictions.csv"
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
-    except (OSError, ValueError):
-        frame = None
-    if frame is None or "text" not in frame:
-        try:
-            loaded = loaders.texts(data, text_column, None)
-        except StudioError:
-            return []
-        frame = pd.DataFrame({"text": loaded.texts, "label": loaded.labels})
-    frame = frame[frame["text"].astype(str).str.strip().str.len() >= 8]
-    if "predicted" in frame and "label" in frame:
-        frame = frame.assign(wrong=frame["label"] != frame["predicted"]).sort_values("wrong", kind="stable")
-    groups = [_candidates(g["text"].astype(str).tolist()) for _, g in frame.groupby("label", sort=True)]
-    groups = groups or [_candidates(frame["text"].astype(str).tolist())]
-    wanted = max(EXAMPLES, min(len(groups), MOST_EXAMPLES))
-    picked: list[str] = []
-    for i in range(wanted):
-        for group in groups:
-            if i < len(group) and len(picked) < wanted and group[i] not in picked:
-                picked.append(group[i])
-    return picked
-
-
-def _candidates(texts: list[str]) -> list[str]:
-    """A label's examples: its short texts as they are, then its longer ones shortened, the shortest first."""
-    short = [" ".join(x.split()) for x in texts if len(x) <= SHORT]
-    long = sorted((x for x in texts if len(x) > SHORT), key=len)[:EXAMPLES]
-    return (short + [shorten(x) for x in long])[:EXAMPLES]
 
 
 def set_text(text: str) -> None:

@@ -119,6 +119,19 @@ def test_a_pair_run_trains_answers_and_evaluates_with_both_texts(tmp_path, monke
     at.text_area[0].input(row["text"])
     at.text_area[1].input(row["text_pair"]).run()
     assert not at.exception and any(m.value == f"## {answer.label}" for m in at.markdown)
+    # example pairs from the validation rows, every label among them; a click fills both boxes and answers
+    pairs = [b for b in at.button if (b.key or "").startswith("pair_example-")]
+    shown = {(r["text"], r["text_pair"]): r["label"] for _, r in saved.iterrows()}
+    assert len(pairs) >= 2
+    pairs[-1].click().run()
+    first, second = at.text_area[0].value, at.text_area[1].value
+    assert not at.exception and shown.get((first, second)) is not None  # a whole validation pair, not its start
+    clicked = predictor.predict(first, second)
+    assert any(m.value == f"## {clicked.label}" for m in at.markdown)
+    from ui.try_examples import pair_examples
+
+    labels_shown = {shown[(a, b)] for a, b in pair_examples(run.run_dir)}
+    assert labels_shown == set(saved["label"].astype(str))
 
 
 def test_the_data_page_shows_the_pairs_of_the_sample(empty_workspace, open_page):

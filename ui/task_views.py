@@ -7,6 +7,7 @@ import streamlit as st
 from core.data.tasks import detect_pair_columns, pair_texts
 from ui import charts, t
 from ui import format as fmt
+from ui.try_examples import pair_button, pair_examples
 from ui.widgets import md
 
 FIRST, SECOND = "try_text", "try_text_pair"
@@ -20,6 +21,7 @@ def pair_section(predictor, run) -> None:
     left, right = st.columns(2)
     left.text_area(md(first_name), key=FIRST, placeholder=t("try.placeholder"), height=90)
     right.text_area(md(second_name), key=SECOND, placeholder=t("try.pair_placeholder"), height=90)
+    _pair_examples(run)
     first, second = st.session_state.get(FIRST, ""), st.session_state.get(SECOND, "")
     if not first.strip() or not second.strip():
         st.caption(t("try.pair_hint"))
@@ -36,6 +38,22 @@ def pair_section(predictor, run) -> None:
         st.caption(t("try.confidence", p=fmt.percent(prediction.confidence), ms=f"{prediction.milliseconds:.0f}"))
     with bars:
         st.plotly_chart(charts.probability_bars(prediction.probabilities, prediction.label), key="pair_probabilities")
+
+
+def _fill_pair(first: str, second: str) -> None:
+    st.session_state[FIRST], st.session_state[SECOND] = first, second  # in a callback: before the boxes are drawn
+
+
+def _pair_examples(run) -> None:
+    """Pairs from the run's validation rows to click, at least one per label: both boxes filled at once."""
+    shown = pair_examples(run.run_dir)
+    if not shown:
+        return
+    st.caption(t("try.examples"))
+    columns = st.columns(2)
+    for i, (first, second) in enumerate(shown):
+        columns[i % 2].button(md(pair_button(first, second)), key=f"pair_example-{i}", on_click=_fill_pair,
+                              args=(first, second), width="stretch")
 
 
 def second_texts(frame, first: str) -> list[str] | None:
