@@ -2,7 +2,8 @@
 
 A pass in a fresh process pays for its imports and for reading every vector again (6 s on 2,000 rows, loaded
 machine); the first one also embedded all the texts (3 minutes). Instead, switching the learner on starts
-`python -m core.labels.watcher PROJECT`, which keeps the libraries, the vectors and the encoder in memory and:
+`python -m core.labels.learner_process PROJECT` (a Watcher in its own process), which keeps the libraries, the
+vectors and the encoder in memory and:
 
 - learns at once from the labels so far (when there are enough), embedding the labelled texts first;
 - then embeds the project's other texts a few at a time in the background ("getting to know your texts"), each
@@ -28,13 +29,11 @@ touched by the page while the project is open and the learner off, keeps a pre-s
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -146,7 +145,7 @@ def read_status(workspace: str | Path, project: int) -> dict[str, Any] | None:
 
 
 def _start(workspace: str | Path, project: int, model: str) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "core.labels.watcher", str(project), "--workspace",
+    process = subprocess.Popen([sys.executable, "-m", "core.labels.learner_process", str(project), "--workspace",
                                 str(workspace), "--model", model], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                cwd=Path(__file__).parents[2])
@@ -346,62 +345,3 @@ class Watcher:
             learner.fit_and_answer(vectors, ["a", "b"] * 5 + [None] * 2, list(range(12)))
         except Exception as error:  # only a warm-up: a real pass that fails says why in its own way
             log.warning("Learner warm-up failed: %s", error)
-
-
-def _only_learner(workspace: str | Path, project: int):
-    """An exclusive lock held for this process's life, or None when another learner of the project holds it (two
-    tabs starting one at the same moment)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the pid file alone keeps a second one from starting
-        return True
-    handle = open(_path(workspace, project, ".lock"), "w")  # noqa: SIM115  (open as long as the process lives)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return None
-    return handle
-
-
-def _heartbeat(pid_file: Path, done: threading.Event) -> None:
-    # a thread: the pid file stays fresh through a slow encoder load; rewritten, not touched, so it names this
-    # process again after a page wrote in the pid of a second learner that found the lock taken and ended
-    while not done.wait(HEARTBEAT):
-        try:
-            _write(pid_file, str(os.getpid()))
-        except OSError:
-            return
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.labels.watcher", description="The Label page's learner.")
-    parser.add_argument("project", type=int)
-    parser.add_argument("--workspace", required=True)
-    parser.add_argument("--model", default="default")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    lock = _only_learner(args.workspace, args.project)
-    if lock is None:
-        return 0
-    pid_file, done = _path(args.workspace, args.project, ".watch"), threading.Event()
-    _write(pid_file, str(os.getpid()))
-    beat = threading.Thread(target=_heartbeat, args=(pid_file, done), daemon=True)
-    beat.start()
-    try:
-        Watcher(args.workspace, args.project, args.model).run()
-    except Exception as error:  # said in its status, so the page starts no new one on every redraw
-        log.exception("Learner for project %s failed", args.project)
-        _write(_path(args.workspace, args.project, ".status.json"), json.dumps(
-            {"state": "failed", "problem": str(error), "pid": os.getpid(), "at": time.time()}))
-        return 1
-    finally:
-        done.set()
-        beat.join()  # its last write before the pid file goes, never after
-        if pid_file.exists() and pid_file.read_text().split()[:1] == [str(os.getpid())]:
-            pid_file.unlink(missing_ok=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
