@@ -2,23 +2,31 @@
 
     streamlit run app.py      (or ./studio app)
 
-The list of pages is ui/shell.py's PAGES; each page is a thin script in pages/ that also runs on its
-own (ui.page_setup). Trainings run in their own processes, never in this one.
+This file has two roles. `streamlit run app.py` first imports it as a module and finds `app`: Streamlit's own
+server plus one route of ours, through which the Present page's script gets each answer without a page rerun
+(core/serve/live_answers.py). Streamlit then runs it as the page script (`__main__`) on every rerun: the list of
+pages is ui/shell.py's PAGES; each page is a thin script in pages/ that also runs on its own (ui.page_setup).
+Trainings run in their own processes, never in this one.
 """
 
 import streamlit as st
 
-from ui import loaders, page_setup
-from ui.shell import navigation, sidebar
-from ui.widgets import IN_APP
+if __name__ == "__main__":
+    from ui import loaders, page_setup
+    from ui.shell import navigation, sidebar
+    from ui.widgets import IN_APP
 
-st.set_page_config(page_title="Fine-Tune Studio", page_icon=":material/model_training:", layout="wide")
-ctx = page_setup()
-st.session_state[IN_APP] = True  # page links work: the pages are in this app's navigation
-page = navigation(ctx)
-sidebar(ctx)
-try:
-    page.run()
-finally:  # after the page is drawn, so the first page of a fresh server does not wait on it
-    if page.url_path != "present":  # the stage answers without torch: importing it there slowed every sentence
-        loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
+    st.set_page_config(page_title="Fine-Tune Studio", page_icon=":material/model_training:", layout="wide")
+    ctx = page_setup()
+    st.session_state[IN_APP] = True  # page links work: the pages are in this app's navigation
+    page = navigation(ctx)
+    sidebar(ctx)
+    try:
+        page.run()
+    finally:  # after the page is drawn, so the first page of a fresh server does not wait on it
+        if page.url_path != "present":  # the stage answers without torch: importing it there slowed every sentence
+            loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
+else:
+    from core.serve.live_answers import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)
