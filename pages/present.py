@@ -11,7 +11,6 @@ from ui.widgets import guard, next_step
 
 ctx = page_setup()
 hide_chrome()
-BOX = "present_text"
 with guard():
     runs = [r for r in ctx.store.list_runs(("completed",)) if (model_dir(r.run_dir) / "config.json").exists()]
     if not runs:  # nothing to show a room yet: say which page this is and where the model comes from
@@ -31,4 +30,4 @@ with guard():
     if compare:
         second_id = other.selectbox(t("present.second"), [i for i in ids if i != run_id],
                                     format_func=lambda i: by_id[i].name, key="present_second")
-    stage(ctx.store, by_id[run_id], by_id[second_id] if second_id else None, BOX)
+    stage(ctx.store, by_id[run_id], by_id[second_id] if second_id else None)

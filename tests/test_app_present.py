@@ -4,8 +4,8 @@ int8 choice, on the shared finished run."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
-import time
 
 from core.store.runs import RunStore
 from tests.pagetext import assert_no_error, page_text
@@ -22,23 +22,48 @@ def two_runs(workspace):
     return first, store.get("second-run")
 
 
-def test_present_answers_with_big_bars_and_keeps_examples(finished_workspace, open_page):
+def stage_data(at) -> dict:
+    """What the page hands the stage's script (ui/stage/stage.js) on this rerun."""
+    def stages(node):
+        for child in (node.children.values() if isinstance(getattr(node, "children", None), dict) else []):
+            if getattr(child, "proto", None) is not None and hasattr(child.proto, "component_name"):
+                yield child
+            yield from stages(child)
+
+    found = [e for e in stages(at.main) if e.proto.component_name == "fine_tune_studio_stage"]
+    assert len(found) == 1, "the Present page draws one stage"
+    return json.loads(found[0].proto.json)
+
+
+def test_present_hands_the_stage_a_model_it_can_ask_and_keeps_examples(finished_workspace, open_page):
+    from core.serve import live_answers
+    from core.serve.service_run import load_for_run
+
     at = open_page("present").run()
     assert_no_error(at)
-    assert "toy sentiment" in page_text(at) and "Accuracy" in page_text(at)
-    started = time.perf_counter()
-    at.text_input(key="present_text").input("a wonderful lovely great film").run()
-    assert_no_error(at)
-    assert time.perf_counter() - started < 30  # a sanity bound for a shared machine; the figure is in the README
-    text = page_text(at)
-    assert "stage-answer'>positive" in text and "stage-bar-fill" in text and "animation-name" in text
-    at.button(key="present_save").click().run()
-    assert_no_error(at)
-    at.text_input(key="present_text").set_value("").run()
-    at.button(key="present_example-0").click().run()
-    assert_no_error(at)
-    assert at.text_input(key="present_text").value == "a wonderful lovely great film"
     assert "display: none" in page_text(at)  # the app's chrome is hidden
+    data = stage_data(at)
+    (panel,) = data["panels"]
+    assert panel["name"] == "toy sentiment" and panel["labels"] == ["negative", "positive"]
+    assert panel["score"].startswith("Accuracy 100.0% on validation rows") and panel["score"].endswith("PyTorch")
+    assert data["route"] == live_answers.PATH.lstrip("/") and data["via"] == "route"
+    assert data["examples"] == [] and data["answers"] is None
+    # the token the stage's script posts with answers as the run's own model does
+    sentence = "a wonderful lovely great film"
+    expected = load_for_run(RunStore(finished_workspace), RunStore(finished_workspace).list_runs()[0].id)[0]
+    assert live_answers.answer(panel["token"], sentence)["label"] == expected.predict(sentence).label
+    # the stage's triggers: an example saved, a sentence the route could not answer, the examples cleared
+    at.session_state["present_stage"] = {"save": f"  {sentence} ", "ask": {"text": sentence, "serial": 3}}
+    at.run()
+    assert_no_error(at)
+    data = stage_data(at)
+    assert data["examples"] == [sentence]
+    answers = data["answers"]
+    assert answers["serial"] == 3 and answers["results"][0]["label"] == expected.predict(sentence).label
+    assert stage_data(open_page("present").run())["examples"] == [sentence]  # kept with the run, not the session
+    at.session_state["present_stage"] = {"clear": True}
+    at.run()
+    assert stage_data(at)["examples"] == []
 
 
 def test_present_compares_two_runs_side_by_side_in_chinese(finished_workspace, open_page):
@@ -49,11 +74,12 @@ def test_present_compares_two_runs_side_by_side_in_chinese(finished_workspace, o
     save_choices(finished_workspace, dataclasses.replace(choices, language="zh"))
     at = open_page("present").run()
     at.toggle(key="present_compare").set_value(True).run()
-    at.text_input(key="present_text").input("awful boring bad plot").run()
     assert_no_error(at)
-    text = page_text(at)
-    assert "toy sentiment" in text and "second model" in text and text.count("class='stage-answer'") == 2
-    assert "准确率" in text and "用时" in text
+    data = stage_data(at)
+    assert sorted(p["name"] for p in data["panels"]) == ["second model", "toy sentiment"]
+    assert len({p["token"] for p in data["panels"]}) == 2  # each side asks its own model
+    assert all(p["score"].startswith("验证集准确率") for p in data["panels"])
+    assert data["strings"]["time"] == "用时 {ms} 毫秒" and data["strings"]["placeholder"] == "输入一句话，按回车"
 
 
 def test_runs_page_exports_onnx_and_shows_agreement_and_size(finished_workspace, open_page):

@@ -1,16 +1,19 @@
 """The presenter page's parts: a stage for a projector. No app chrome, one large input, large probability bars
 that animate from the last answer to the new one, the model's name and score, the run's own example sentences,
-and two runs side by side on the same sentence.
+and two runs side by side on the same sentence. The stage itself is drawn in the browser (ui/stage/), which asks
+the answer route (core/serve/live_answers.py) for each sentence; this module hands it the models and handles what
+it sends back (an example saved, the examples cleared, a sentence the route could not answer).
 """
 
 from __future__ import annotations
 
-import html
 import json
+import os
 from pathlib import Path
 
 import streamlit as st
 
+from core.serve import live_answers
 from core.serve.onnx_export import export_folder, read_export
 from core.serve.predictor import run_model_folder
 from core.store.run_folder import write_json
@@ -20,27 +23,26 @@ from ui.i18n import t
 
 EXAMPLES = "presenter_examples.json"  # the run's example sentences, in its folder
 COLOURS = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4b5563"]
-STAGE_CSS = """
+STAGE_KEY, ANSWERS_KEY = "present_stage", "_present_answers"
+VIA_RERUN = "STUDIO_STAGE_VIA_RERUN"  # set: every sentence goes through a page rerun (the benchmark's baseline)
+ASSETS = Path(__file__).parent / "stage"
+CHROME_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 [data-testid="stToolbar"], footer { display: none !important; }
 .block-container { padding-top: 1.2rem !important; max-width: 1240px; }
-.stTextInput input { font-size: 2.1rem !important; padding: 0.6rem 0.9rem !important; }
-.stage-title { font-size: 1.7rem; font-weight: 700; margin: 0; line-height: 1.25; }
-.stage-score { font-size: 1.25rem; color: #555; margin: 0 0 0.4rem 0; }
-.stage-answer { font-size: 2.6rem; font-weight: 800; margin: 0.3rem 0 0.5rem 0; }
-.stage-bar { margin: 0.35rem 0; }
-.stage-bar-label { display: flex; justify-content: space-between; font-size: 1.5rem; font-weight: 600; }
-.stage-bar-track { background: #e5e7eb; border-radius: 10px; height: 2.1rem; overflow: hidden; }
-.stage-bar-fill { height: 100%; border-radius: 10px; animation-duration: 0.45s;
-                  animation-timing-function: cubic-bezier(.2,.8,.2,1); animation-fill-mode: both; }
-.stage-time { color: #777; font-size: 1rem; }
 </style>
 """
+STAGE = st.components.v2.component(
+    "fine_tune_studio_stage", isolate_styles=False,
+    html='<input class="stage-input" type="text" autocomplete="off">'
+         '<div class="stage-panels"></div><div class="stage-examples"></div>'
+         '<div class="stage-actions"><button class="stage-save"></button><button class="stage-clear"></button></div>',
+    css=(ASSETS / "stage.css").read_text(encoding="utf-8"), js=(ASSETS / "stage.js").read_text(encoding="utf-8"))
 
 
 def hide_chrome() -> None:
-    st.markdown(STAGE_CSS, unsafe_allow_html=True)
+    st.markdown(CHROME_CSS, unsafe_allow_html=True)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -92,83 +94,62 @@ def score_line(run: RunRecord) -> str:
     return t("present.score", accuracy=f"{accuracy:.1%}", part=part) if isinstance(accuracy, float) else ""
 
 
-def heading(run: RunRecord, engine: str) -> None:
-    st.markdown(f'<div class="stage-title">{html.escape(run.name)}</div>'
-                f'<div class="stage-score">{html.escape(score_line(run))} · {html.escape(engine)}</div>',
-                unsafe_allow_html=True)
-
-
-def bars(key: str, labels: list[str], probabilities: dict[str, float], label: str, milliseconds: float) -> None:
-    """Large bars that grow from the previous answer's widths to this one's (a CSS animation per answer)."""
-    previous = st.session_state.get(f"_present_last-{key}", {})
-    st.session_state[f"_present_last-{key}"] = probabilities
-    serial = st.session_state.get("_present_serial", 0) + 1  # a new animation name restarts the animation
-    st.session_state["_present_serial"] = serial
-    frames, rows = [], []
-    for i, name in enumerate(sorted(labels, key=lambda n: -probabilities.get(n, 0.0))[:8]):
-        share, before = probabilities.get(name, 0.0) * 100, previous.get(name, 0.0) * 100
-        anim = f"grow-{key}-{serial}-{i}".replace(" ", "")
-        frames.append(f"@keyframes {anim} {{ from {{ width: {before:.1f}%; }} to {{ width: {share:.1f}%; }} }}")
-        colour = COLOURS[labels.index(name) % len(COLOURS)]
-        rows.append(f'<div class="stage-bar"><div class="stage-bar-label"><span>{html.escape(str(name))}</span>'
-                    f'<span>{share:.1f}%</span></div><div class="stage-bar-track"><div class="stage-bar-fill" '
-                    f'style="width:{share:.1f}%;background:{colour};animation-name:{anim}"></div></div></div>')
-    st.markdown(f"<style>{''.join(frames)}</style><div class='stage-answer'>{html.escape(str(label))}</div>"
-                + "".join(rows) + f"<p class='stage-time'>{t('present.time', ms=f'{milliseconds:.0f}')}</p>",
-                unsafe_allow_html=True)
-
-
-def answer_panel(store, run: RunRecord, text: str, key: str) -> None:
+def panel_spec(store, run: RunRecord) -> dict:
+    """What the stage's script needs to draw and ask one model: its name, score, engine, labels and colours, and the
+    token the answer route knows it by."""
     model = answerer(store, run)
+    labels = [str(name) for name in model.labels]
     engine = t("present.engine_int8") if getattr(model, "int8", False) else t("present.engine_pytorch")
-    heading(run, engine)
-    if getattr(model, "pairs", False):
-        st.info(t("present.pairs"), icon=":material/info:")
-        return
-    if not text.strip():
-        st.caption(t("present.empty"))
-        return
-    prediction = model.predict(text)
-    bars(key, list(model.labels), prediction.probabilities, prediction.label, prediction.milliseconds)
+    score = " · ".join(filter(None, (score_line(run), engine)))
+    return {"token": live_answers.offer(model), "name": run.name, "score": score,
+            "labels": labels, "colours": [COLOURS[i % len(COLOURS)] for i in range(len(labels))],
+            "pairs": bool(getattr(model, "pairs", False))}
 
 
-def _fill(box_key: str, sentence: str) -> None:
-    st.session_state[box_key] = sentence  # in a callback: before the box is drawn again
+def _strings() -> dict[str, str]:
+    keys = ("input", "placeholder", "empty", "pairs", "no_examples", "time")
+    return {**{key: t(f"present.{key}", ms="{ms}") for key in keys},
+            "save": t("present.save_example"), "clear": t("present.clear_examples")}
 
 
-def examples_row(run: RunRecord, text: str, box_key: str) -> None:
-    """The run's example sentences as buttons; the current sentence can join them."""
-    examples = read_examples(run)
-    if examples:
-        columns = st.columns(min(4, len(examples)))
-        for i, sentence in enumerate(examples[:8]):
-            columns[i % len(columns)].button(sentence[:60], key=f"present_example-{i}", width="stretch",
-                                             on_click=_fill, args=(box_key, sentence))
-    else:
-        st.caption(t("present.no_examples"))
-    add, clear = st.columns([3, 1])
-    if add.button(t("present.save_example"), icon=":material/bookmark_add:", disabled=not text.strip()
-                  or text.strip() in examples, key="present_save"):
-        save_examples(run, [*examples, text])
-        st.rerun()
-    if examples and clear.button(t("present.clear_examples"), icon=":material/delete_sweep:", key="present_clear"):
-        save_examples(run, [])
-        st.rerun()
+def _page_answers(store, runs: list[RunRecord], asked: dict) -> dict:
+    """The fallback: the page answers a sentence its script could not get from the answer route."""
+    text = str(asked.get("text", ""))
+    results = []
+    for run in runs:
+        model = answerer(store, run)
+        results.append(None if getattr(model, "pairs", False) else model.predict(text).to_dict())
+    return {"serial": asked.get("serial"), "text": text, "results": results}
+
+
+def _stage_events(store, runs: list[RunRecord]) -> None:
+    """The stage's triggers, handled before it is drawn again: a sentence to answer here, an example to save, or
+    the examples cleared."""
+    events = st.session_state.get(STAGE_KEY) or {}
+    first = runs[0]
+    if isinstance(events.get("ask"), dict):
+        st.session_state[ANSWERS_KEY] = _page_answers(store, runs, events["ask"])
+    if isinstance(events.get("save"), str) and events["save"].strip():
+        save_examples(first, [*read_examples(first), events["save"]])
+    if events.get("clear"):
+        save_examples(first, [])
 
 
 @st.fragment
-def stage(store, run: RunRecord, second: RunRecord | None, box_key: str) -> None:
-    """The input, the answer(s) and the examples. A fragment: a new sentence reruns only this, not the app's
-    navigation, sidebar and run lists, so the room sees the answer as soon as the model has it."""
-    text = st.text_input(t("present.input"), key=box_key, placeholder=t("present.placeholder"),
-                         label_visibility="collapsed")
-    if second is not None:
-        left, right = st.columns(2, gap="large")
-        with left:
-            answer_panel(store, run, text, "left")
-        with right:
-            answer_panel(store, second, text, "right")
-    else:
-        answer_panel(store, run, text, "one")
-    examples_row(run, text, box_key)
+def stage(store, run: RunRecord, second: RunRecord | None) -> None:
+    """The input, the answer(s) and the examples, drawn by the stage's own script (ui/stage/stage.js): a sentence
+    is answered through the answer route without rerunning anything here. A fragment, so that saving an example
+    (or the fallback answer) reruns only this, not the app's navigation and run lists."""
+    runs = [run] if second is None else [run, second]
+    _stage_events(store, runs)
+    answers = st.session_state.get(ANSWERS_KEY)
+    data = {"panels": [panel_spec(store, r) for r in runs], "examples": read_examples(run)[:8],
+            "strings": _strings(), "route": live_answers.PATH.lstrip("/"),
+            "via": "rerun" if os.environ.get(VIA_RERUN) else "route",
+            "answers": answers if answers and len(answers.get("results", [])) == len(runs) else None}
+    callbacks = {f"on_{name}_change": _nothing for name in ("ask", "save", "clear")}
+    STAGE(key=STAGE_KEY, data=data, **callbacks)
 
+
+def _nothing() -> None:
+    """The stage's triggers are read in _stage_events on the rerun they cause; a component needs a callback each."""
