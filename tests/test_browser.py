@@ -523,3 +523,47 @@ def test_the_journey_from_upload_to_a_prediction(studio, page, capsys, tmp_path,
     assert cat["try.label"] in text and all(p in text for p in pieces(cat["try.confidence"]))
     assert_no_failure(page, cat)
     snap("try-prediction")
+
+    # --- Present: the same model on a projector-sized window; the answer comes from the page's answer route
+    present_the_model(studio, page, cat, journey, label, snap)
+
+
+STAGE_PANEL = ".stage-panel"
+
+
+def present_the_model(studio: Studio, page: Page, cat: dict, journey: Journey, label: str, snap) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(studio.url + "/present")
+    box = page.locator(".stage-input")
+    poll("the stage's input", lambda: box.count() == 1 and box.get_attribute("placeholder"), PAGE_DRAW_S, page)
+    assert box.get_attribute("placeholder") == cat["present.placeholder"]
+    assert not page.get_by_test_id("stSidebar").is_visible()  # the app's chrome is hidden for the room
+    assert cat["present.no_examples"] in main_text(page)
+    box.fill(journey.sentence)
+    box.press("Enter")
+    panel = page.locator(STAGE_PANEL)
+    poll("the stage's answer", lambda: panel.get_attribute("data-serial"), 30, page)
+    assert panel.get_attribute("data-via") == "route"  # answered without a page rerun
+    assert panel.locator(".stage-answer").inner_text().strip() == label  # the same answer as on Try
+    bars = panel.evaluate("""p => [...p.querySelectorAll('.stage-bar')].filter(b => b.style.display !== 'none')
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+        .map(b => b.querySelector('.stage-bar-label span').textContent)""")
+    assert sorted(bars) == sorted(journey.labels) and bars[0] == label  # the answer's bar on top, as seen
+    assert all(piece in panel.locator(".stage-time").inner_text() for piece in pieces(cat["present.time"]))
+    assert page.locator(".stage-answer").evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 40
+    page.wait_for_timeout(700)  # the bars' widths animate to the answer
+    page.screenshot(path=str(studio.shots / f"{journey.lang}-present-1280x720.png"))
+    # save the sentence as an example; the example's button asks it again
+    page.locator(".stage-save").click()
+    example = page.locator(".stage-example")
+    poll("the saved example", lambda: example.count() == 1, PAGE_DRAW_S, page)
+    assert example.get_attribute("title") == journey.sentence
+    box.fill("")
+    box.press("Enter")
+    poll("the stage cleared", lambda: not panel.locator(".stage-answer").inner_text().strip(), 30, page)
+    example.click()
+    poll("the example's answer", lambda: panel.locator(".stage-answer").inner_text().strip() == label, 30, page)
+    assert box.input_value() == journey.sentence
+    assert_no_failure(page, cat)
+    snap("present-example")
+    page.set_viewport_size(VIEWPORT)
