@@ -4,12 +4,13 @@ PyTorch's own dynamic int8 (torch.ao.quantization.quantize_dynamic on the Linear
 its answers are not checked) runs beside them as a yardstick: the issue's 2 ms goal was set beside it on a faster
 CPU (PyTorch fp32 ~5 ms, PyTorch dynamic int8 ~1.9 ms there), so the ratios carry the goal to this CPU.
 
-One-sentence latency (p50/p95 over single calls of a 16-token sentence, tokenizing included, as Try and the
-service answer; the sides take turns, 10 rounds each, so a shared machine's changing load falls on all alike) and batch throughput (texts/s over SST-2's dev sentences, batches of 64), plus the agreement of
-each ONNX model with PyTorch on those sentences (over all of them, and over those PyTorch itself did not find a
-near-tie). Uses a finished run (--run, --workspace), or trains a quick one-epoch run of the built-in MiniLM-L6 on
-2,000 SST-2 train rows first (the sample movie reviews without the shared datasets). Names the CPU and whether
-bf16 was on; writes bench/results/predict.json.
+One-sentence latency (p50/p95 over single calls of a 16-token sentence, tokenizing included, as Try and the service
+answer; the sides take turns, 10 rounds each, so a shared machine's changing load falls on all alike) and batch
+throughput (texts/s over SST-2's dev sentences, batches of 64), plus the agreement of each ONNX model with PyTorch
+on those sentences (over all of them, and over those PyTorch itself did not find a near-tie). Uses a finished run
+(--run, --workspace), or trains a quick one-epoch run of the built-in MiniLM-L6 on 2,000 SST-2 train rows first (the
+sample movie reviews without the shared datasets). Names the CPU and whether bf16 was on; writes
+bench/results/predict.json.
 
     .venv/bin/python bench/bench_predict.py [--run RUN_ID --workspace DIR] [--calls 300]
 """

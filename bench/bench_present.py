@@ -3,10 +3,12 @@ first answer on the stage, and how long each further sentence takes to come back
 
 Trains a small model on the packaged MiniLM (bench_predict's quick run: 2,000 SST-2 rows when the shared datasets
 are here, so the int8 check has 400 validation rows; else the sample reviews), exports it to ONNX with int8, starts
-a fresh Streamlit server (nothing loaded yet), opens Present in headless Chromium and types sentences.
-Both sides are timed in one run: the int8 export the page prefers and the PyTorch model (export removed). Each
-answer is timed twice: the harness's round trip (type, Enter, the new bars found) and, inside the page, from the
-Enter key going down to the frame painted with the answer, which is what the room sees.
+a fresh Streamlit server (nothing loaded yet), opens Present in headless Chromium and types sentences. Three sides
+are timed in one run: the int8 export the page prefers, answered through the app's answer route; the same export
+with every sentence sent through a page rerun instead (the stage before the route, and its fallback); and the
+PyTorch model (export removed). Each answer is timed twice: the harness's round trip (type, Enter, the new bars
+found) and, inside the page, from the Enter key going down to the frame painted with the answer, which is what the
+room sees.
 
     .venv/bin/python bench/bench_present.py [--sentences 10]
 """
@@ -38,9 +40,8 @@ SENTENCES = ["The film was a delight from start to finish.", "A dull, lifeless s
              "A warm, funny and clever story.", "The plot makes no sense at all.",
              "Beautifully shot and well acted.", "Boring, predictable and far too long.",
              "An instant favourite.", "I walked out after half an hour."]
-# what changes on the stage with every answer, even one with the same words and timing: each answer's bars get a
-# new animation name
-STAMP = "() => { const b = document.querySelector('.stage-bar-fill'); return b ? b.style.animationName : ''; }"
+# what changes on the stage with every answer, even one with the same words and timing: the panel's answer serial
+STAMP = "() => { const b = document.querySelector('.stage-panel'); return b ? (b.dataset.serial || '') : ''; }"
 # inside the page, what a person sees: from the Enter key going down to the first frame painted with the new answer
 # (the harness's own round trip adds the browser protocol's messages to both ends)
 WATCH = """before => { window.__answered = null;
@@ -66,9 +67,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
+def start_server(workspace: Path, via_rerun: bool = False) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "STUDIO_WORKSPACE": str(workspace)}
+    if via_rerun:  # the stage sends every sentence through a page rerun, as it did before the answer route
+        env["STUDIO_STAGE_VIA_RERUN"] = "1"
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                                "--server.headless", "true", "--browser.gatherUsageStats", "false"], cwd=ROOT,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -103,7 +106,7 @@ def open_present(page, url: str, from_the_menu: bool = False) -> float:
 def answer(page, sentence: str) -> tuple[float, float, float]:
     """One sentence typed and Enter pressed: the harness's round trip and the page's Enter-to-paint (both seconds),
     and the model's own milliseconds as the stage shows them."""
-    box = page.locator(".stTextInput input").first
+    box = page.locator(".stage-input").first
     before = page.evaluate(STAMP)
     box.fill(sentence)
     page.evaluate(WATCH, before)
@@ -147,8 +150,8 @@ def time_page(url: str, sentences: int) -> dict:
             "running_server_first_answer_s": round(running_first[0], 3)}
 
 
-def measure(workspace: Path, sentences: int) -> dict:
-    server, url = start_server(workspace)
+def measure(workspace: Path, sentences: int, via_rerun: bool = False) -> dict:
+    server, url = start_server(workspace, via_rerun)
     try:
         return time_page(url, sentences)
     finally:
@@ -170,7 +173,8 @@ def main() -> None:
         workspace = Path(tmp) / "ws"
         run_id = quick_run(workspace, 2000)
         cli(workspace, "export", "--run", run_id, "--format", "onnx", "--quantize", "int8")
-        sides = {"ONNX int8 (the page's choice)": measure(workspace, args.sentences)}
+        sides = {"ONNX int8 (the page's choice)": measure(workspace, args.sentences),
+                 "ONNX int8, via page reruns": measure(workspace, args.sentences, via_rerun=True)}
         export = workspace / "runs" / run_id / "export"
         shutil.rmtree(export)
         sides["PyTorch fp32 (no export)"] = measure(workspace, args.sentences)
