@@ -131,3 +131,16 @@ def test_a_coin_toss_row_is_not_counted_as_a_changed_answer():
     assert tie["agreement"] == 1.0 and tie["passed"]
     flipped = _agreement([[0.6, 0.4], [0.9, 0.1]], [[0.45, 0.55], [0.88, 0.12]], "int8")
     assert flipped["agreement"] == 0.5 and not flipped["passed"]
+
+
+def test_int8_tries_the_fewest_fp32_products_first(exported):
+    """All int8 first (the fastest), then ever more kept in fp32, ending with every sensitive product: the export
+    offers the first that keeps 99% of the labels, so it is the fastest that does."""
+    from core.serve.onnx_export import FP32, _fp32_choices, _sensitive_nodes
+
+    _, _, out = exported
+    choices = _fp32_choices(out / FP32)
+    assert choices[0] == [] and choices[-1] == _sensitive_nodes(out / FP32)
+    assert [len(c) for c in choices] == sorted(len(c) for c in choices)
+    assert len({tuple(c) for c in choices}) == len(choices)
+    assert all(set(c) <= set(choices[-1]) for c in choices)
