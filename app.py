@@ -27,6 +27,10 @@ if __name__ == "__main__":
         if page.url_path != "present":  # the stage answers without torch: importing it there slowed every sentence
             loaders.warm_up()  # the Data and Try pages need transformers: import it while the user reads this page
 else:
+    # imported once as the server starts, not in the first page's run: it took about 0.3 s of it. (The
+    # app's own modules wait: their caches made before Streamlit's runtime exists each log a warning.)
+    import pandas  # noqa: F401
+
     from core.serve.live_answers import ROUTES
 
     app = st.App(__file__, routes=ROUTES)

@@ -566,4 +566,15 @@ def present_the_model(studio: Studio, page: Page, cat: dict, journey: Journey, l
     assert box.input_value() == journey.sentence
     assert_no_failure(page, cat)
     snap("present-example")
+    from core.store.runs import RunStore
+
+    if len(RunStore(studio.workspace).list_runs(("completed",))) > 1:  # the second journey: two runs to compare
+        page.set_viewport_size({"width": 1280, "height": 720})  # the screenshot above set the window's own size
+        page.get_by_text(cat["present.compare"], exact=True).click()
+        poll("two panels answered", lambda: page.locator(STAGE_PANEL).count() == 2 and all(
+            p.get_attribute("data-serial") for p in page.locator(STAGE_PANEL).all()), PAGE_DRAW_S, page)
+        assert [p.get_attribute("data-via") for p in page.locator(STAGE_PANEL).all()] == ["route", "route"]
+        assert len(set(page.locator(".stage-title").all_inner_texts())) == 2  # one model a side
+        page.wait_for_timeout(700)
+        page.screenshot(path=str(studio.shots / f"{journey.lang}-present-compare-1280x720.png"))
     page.set_viewport_size(VIEWPORT)
