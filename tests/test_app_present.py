@@ -74,9 +74,14 @@ def test_present_compares_two_runs_side_by_side_in_chinese(finished_workspace, o
     choices = load_choices(finished_workspace)
     save_choices(finished_workspace, dataclasses.replace(choices, language="zh"))
     at = open_page("present").run()
+    at.session_state["present_stage"] = {"ask": {"text": "好看", "serial": 1}}  # one model answered by the page
+    at.run()
+    assert stage_data(at)["answers"]["text"] == "好看"
+    at.session_state["present_stage"] = {}
     at.toggle(key="present_compare").set_value(True).run()
     assert_no_error(at)
     data = stage_data(at)
+    assert data["answers"] is None  # that answer was one model's: the two sides ask again
     assert sorted(p["name"] for p in data["panels"]) == ["second model", "toy sentiment"]
     assert len({p["token"] for p in data["panels"]}) == 2  # each side asks its own model
     assert all(p["score"].startswith("验证集准确率") for p in data["panels"])

@@ -119,7 +119,7 @@ def _page_answers(store, runs: list[RunRecord], asked: dict) -> dict:
     for run in runs:
         model = answerer(store, run)
         results.append(None if getattr(model, "pairs", False) else model.predict(text).to_dict())
-    return {"serial": asked.get("serial"), "text": text, "results": results}
+    return {"serial": asked.get("serial"), "text": text, "results": results, "runs": [run.id for run in runs]}
 
 
 def _stage_events(store, runs: list[RunRecord]) -> None:
@@ -146,7 +146,8 @@ def stage(store, run: RunRecord, second: RunRecord | None) -> None:
     data = {"panels": [panel_spec(store, r) for r in runs], "examples": read_examples(run)[:8],
             "strings": _strings(), "route": live_answers.PATH.lstrip("/"),
             "via": "rerun" if os.environ.get(VIA_RERUN) else "route",
-            "answers": answers if answers and len(answers.get("results", [])) == len(runs) else None}
+            # the page's last answers only for the models that gave them: another model picked asks again
+            "answers": answers if answers and answers.get("runs") == [r.id for r in runs] else None}
     callbacks = {f"on_{name}_change": _nothing for name in ("ask", "save", "clear")}
     STAGE(key=STAGE_KEY, data=data, **callbacks)
 
