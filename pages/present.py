@@ -20,10 +20,10 @@ with guard():
         st.stop()
     by_id = {r.id: r for r in runs}
     ids = list(by_id)
-    pick, other, leave = st.columns([4, 4, 1], vertical_alignment="bottom")
+    pick, other, switch, leave = st.columns([4, 4, 2, 1], vertical_alignment="bottom")
     run_id = pick.selectbox(t("present.run"), ids, format_func=lambda i: by_id[i].name, key="present_run",
                             index=ids.index(ctx.choices.run_id) if ctx.choices.run_id in ids else 0)
-    compare = other.toggle(t("present.compare"), key="present_compare", disabled=len(ids) < 2)
+    compare = switch.toggle(t("present.compare"), key="present_compare", disabled=len(ids) < 2)
     with leave:
         next_step("pages/try.py", "present.leave", icon=":material/close:")
     second_id = None
