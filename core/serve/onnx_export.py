@@ -136,14 +136,28 @@ def _sensitive_nodes(graph_file: Path) -> list[str]:
     with the feed-forward outputs and the whole first layer (13 of 50 products) in fp32 99.5% (22 -> 36 MB);
     fused (core.serve.onnx_fuse), all int8 98.75%, with the same products and the first Attention in fp32 99% (35 MB).
     """
+    return _sensitive(_graph_nodes(graph_file))
+
+
+def _graph_nodes(graph_file: Path) -> list:
     import onnx
 
-    nodes = onnx.load(str(graph_file), load_external_data=False).graph.node
-    names = [n.name for n in nodes if n.op_type in ("MatMul", "Gemm")]
-    keep = [n for n in names if any(part in n for part in FEED_FORWARD_OUT) and "/attention/" not in n]
-    first_attention = [n.name for n in nodes if n.op_type == "Attention"][:1]  # fused: layer 0's q, k and v
-    first_layer = first_attention + [n for n in names if re.search(r"/layers?\.0/", n)]
-    return list(dict.fromkeys(first_layer + keep))
+    return list(onnx.load(str(graph_file), load_external_data=False).graph.node)
+
+
+def _first_attention(nodes: list) -> list[str]:
+    return [n.name for n in nodes if n.op_type == "Attention"][:1]  # fused: layer 0's q, k and v
+
+
+def _feed_forward_outputs(nodes: list) -> list[str]:
+    return [n.name for n in nodes if n.op_type in ("MatMul", "Gemm")
+            and any(part in n.name for part in FEED_FORWARD_OUT) and "/attention/" not in n.name]
+
+
+def _sensitive(nodes: list) -> list[str]:
+    first_layer = _first_attention(nodes) + [n.name for n in nodes if n.op_type in ("MatMul", "Gemm")
+                                             and re.search(r"/layers?\.0/", n.name)]
+    return list(dict.fromkeys(first_layer + _feed_forward_outputs(nodes)))
 
 
 def _fp32_choices(graph_file: Path) -> list[list[str]]:
@@ -153,18 +167,15 @@ def _fp32_choices(graph_file: Path) -> list[list[str]]:
     (1.18 ms); the first Attention kept 99.25% (1.39 ms); the first half's feed-forward outputs 99.5% (1.39 ms);
     every sensitive product (9) 99.0% (1.75 ms). Each try costs a quantisation and one pass over the rows.
     """
-    import onnx
-
-    nodes = onnx.load(str(graph_file), load_external_data=False).graph.node
-    sensitive = _sensitive_nodes(graph_file)
-    first_attention = [n.name for n in nodes if n.op_type == "Attention"][:1]
-    layer_of = {name: int(m.group(1)) for name in sensitive if (m := re.search(r"/layers?\.(\d+)/", name))}
+    nodes = _graph_nodes(graph_file)
+    outputs = _feed_forward_outputs(nodes)
+    layer_of = {name: int(m.group(1)) for name in outputs if (m := re.search(r"/layers?\.(\d+)/", name))}
     half = (max(layer_of.values(), default=0) + 1) / 2
-    early_outputs = [n for n in sensitive if any(part in n for part in FEED_FORWARD_OUT) and "/attention/" not in n
-                     and layer_of.get(n, half) < half]
-    choices = [[], first_attention, early_outputs, first_attention + early_outputs, sensitive]
+    early_outputs = [name for name in outputs if layer_of.get(name, half) < half]
+    first_attention = _first_attention(nodes)
+    choices = [[], first_attention, early_outputs, first_attention + early_outputs, _sensitive(nodes)]
     unique: list[list[str]] = []
-    for keep in choices:
+    for keep in choices:  # all int8 once; then each different, non-empty set
         if keep not in unique and (keep or not unique):
             unique.append(keep)
     return unique
